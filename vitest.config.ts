@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 // One project for the whole workspace: packages resolve to their TypeScript sources through the `source`
 // export condition, so tests need no build.
 export default defineConfig({
-  resolve: { conditions: ['source', 'import', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'import', 'node', 'default'] } },
+  resolve: { conditions: ['source', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['source', 'node', 'default'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 60_000,

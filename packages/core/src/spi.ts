@@ -2,8 +2,9 @@
  * The connector SPI, after Flink CDC's Factory / DataSource / DataSink / MetadataApplier.
  *
  * Checkpoint protocol (the runtime drives it):
- *   1. the runner stops pulling from the source and asks every SinkWriter to `prepareCommit(id)`: flush
- *      (at-least-once) or pre-commit a transaction (exactly-once) and return its committables;
+ *   1. the runner stops pulling from the source, takes the state of the last batch it processed, and asks
+ *      every SinkWriter to `prepareCommit(id)`: flush (at-least-once) or pre-commit a transaction
+ *      (exactly-once) and return its committables;
  *   2. it writes {source state, schemas, committables} atomically to the state dir;
  *   3. it calls `Committer.commit(committables)` and `SourceReader.notifyCheckpointComplete(id)`.
  * After a crash, the runner restores the last state, re-commits its committables (commit is idempotent),
@@ -90,7 +91,7 @@ export interface SourceMetrics {
 }
 
 export interface SourceReaderContext {
-  /** What `snapshotState()` returned at the last completed checkpoint; undefined on a fresh start. */
+  /** The batch state stored by the last completed checkpoint; undefined on a fresh start. */
   readonly restoredState?: JsonValue;
   readonly signal: AbortSignal;
   readonly logger: Logger;
@@ -98,11 +99,23 @@ export interface SourceReaderContext {
   readonly pipeline: PipelineInfo;
 }
 
+/**
+ * A batch of events and the source position just after its last event. The position travels with the data
+ * because only the runner knows which batches it has processed when a checkpoint is taken: a reader's own
+ * "current position" may already be past a batch the runner has not received yet.
+ */
+export interface SourceBatch {
+  readonly events: readonly Event[];
+  /**
+   * The state to resume from after this batch, JSON. A function so it is built only when a checkpoint needs
+   * it; it must capture what it needs (not read mutable reader fields later). Omitted: same as the batch before.
+   */
+  readonly state?: () => JsonValue;
+}
+
 export interface SourceReader {
   /** Events in order, in batches (fewer awaits per event). A bounded source ends the iteration. */
-  read(): AsyncIterable<readonly Event[]>;
-  /** The position just after the last event of the batches handed out so far. Must be JSON. */
-  snapshotState(): JsonValue;
+  read(): AsyncIterable<SourceBatch>;
   /** Checkpoint `checkpointId` is durable and committed downstream: the source may release what it kept for it. */
   notifyCheckpointComplete?(checkpointId: number, state: JsonValue): Promise<void>;
   close(): Promise<void>;
