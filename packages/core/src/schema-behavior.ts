@@ -62,13 +62,14 @@ export function deriveSchemaChanges(behavior: SchemaChangeBehavior, evolved: Sch
   if (event.kind === 'create.table') {
     if (!evolved) return [event];
     if (behavior === 'ignore') return [];
-    if (behavior === 'exception') {
+    // an existing sink table is never dropped to re-create it; it grows to hold the new rows
+    const merged = mergeSchemaChanges(id, evolved, event.schema);
+    if (merged.length && behavior === 'exception') {
       throw new SchemaError(`table ${tableIdString(id)} was created again with another schema, and schema.change.behavior is exception`, {
         hint: 'set pipeline.schema.change.behavior to lenient or evolve to let schema changes through',
       });
     }
-    // an existing sink table is never dropped to re-create it; it grows to hold the new rows
-    return mergeSchemaChanges(id, evolved, event.schema);
+    return merged;
   }
   switch (behavior) {
     case 'exception':

@@ -79,7 +79,10 @@ describe('schema change behaviours × event kinds', () => {
     for (const [name, e] of Object.entries(EVENTS)) {
       expect(() => deriveSchemaChanges('exception', base, e), name).toThrow(/not allowed: schema.change.behavior is exception/);
     }
-    expect(() => deriveSchemaChanges('exception', base, Events.createTable(id, base))).toThrow(/created again/);
+    // the same table announced again (a restart, a second shard) is no change
+    expect(deriveSchemaChanges('exception', base, Events.createTable(id, base))).toEqual([]);
+    const wider = schema({ columns: [...base.columns, column('x', T.INT())], primaryKeys: ['id'] });
+    expect(() => deriveSchemaChanges('exception', base, Events.createTable(id, wider))).toThrow(/created again/);
   });
 
   it('ignore: nothing reaches the sink', () => {

@@ -100,8 +100,9 @@ export function parsePipelineYaml(text: string, file?: string): PipelineDef {
   };
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const line = e.linePos?.[0].line;
-    const col = e.linePos?.[0].col;
+    const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+    const line = pos.line;
+    const col = pos.col;
     const reason = e.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
     throw new ConfigError(at(file, line, `YAML syntax error${col ? ` (column ${col})` : ''}: ${reason}`), { hint: 'fix the YAML syntax (indentation, quotes, colons)' });
   }

@@ -1,0 +1,34 @@
+import { ConnectorRegistry } from '@cdc/core';
+import type { ParsedArgs } from '../cli.js';
+import type { Io } from '../io.js';
+import { formatTable } from '../table.js';
+
+export function discover(args: ParsedArgs, io: Io): ConnectorRegistry {
+  return ConnectorRegistry.discover({ projectDir: io.cwd, pluginDirs: args.pluginDirs });
+}
+
+/** `cdc connectors`: installed connector packages, with their compatibility with the running core. */
+export function connectorsCommand(args: ParsedArgs, io: Io): number {
+  const registry = discover(args, io);
+  const rows = registry.list().flatMap((m) =>
+    m.identifiers.map((id) => {
+      const c = registry.compatibility(m);
+      return { identifier: id, kind: m.kinds.join('/'), package: m.packageName, version: m.version, core: m.coreRange ?? '', compatible: c.compatible, reason: c.reason ?? '', foundIn: m.foundIn, dir: m.dir };
+    }),
+  );
+  const problems = registry.problems();
+  if (args.json) {
+    io.stdout(JSON.stringify({ core: registry.coreVersion, connectors: rows, problems }, null, 2) + '\n');
+    return 0;
+  }
+  if (!rows.length) io.stdout('no connectors installed (npm install @cdc/connector-<name>, see cdc catalog)\n');
+  else
+    io.stdout(
+      formatTable(
+        ['IDENTIFIER', 'KIND', 'PACKAGE', 'VERSION', 'CORE RANGE', 'COMPATIBLE'],
+        rows.map((r) => [r.identifier, r.kind, r.package, r.version, r.core, r.compatible ? 'yes' : `no: ${r.reason}`]),
+      ) + `\n\n@cdc/core ${registry.coreVersion}\n`,
+    );
+  for (const p of problems) io.stderr(`warning: ${p.packageName} (${p.dir}): ${p.message}\n`);
+  return 0;
+}

@@ -1,0 +1,1 @@
+export { main, EXIT } from './cli.js';
