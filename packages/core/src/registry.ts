@@ -206,7 +206,7 @@ export class ConnectorRegistry {
     return this.manifests;
   }
 
-  /** Packages with a malformed `cdc` field, and connectors that failed to load so far. */
+  /** Packages with a malformed `cdc` field, and plugin dirs that do not exist. */
   problems(): readonly RegistryProblem[] {
     return this.found;
   }
