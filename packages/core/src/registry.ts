@@ -213,8 +213,10 @@ export class ConnectorRegistry {
 
   compatibility(m: ConnectorManifest): Compatibility {
     if (!m.coreRange) return { compatible: true, reason: 'declares no @cdc/core range' };
+    // inside a pnpm workspace the range is a link to the core next to it
+    if (m.coreRange.startsWith('workspace:')) return { compatible: true };
     if (!semver.validRange(m.coreRange)) return { compatible: false, reason: `declares an invalid @cdc/core range "${m.coreRange}"` };
-    const ok = m.coreRange === 'workspace:*' || semver.satisfies(this.coreVersion, m.coreRange, { includePrerelease: true });
+    const ok = semver.satisfies(this.coreVersion, m.coreRange, { includePrerelease: true });
     return ok ? { compatible: true } : { compatible: false, reason: `built for @cdc/core ${m.coreRange}, running @cdc/core is ${this.coreVersion}` };
   }
 
@@ -254,7 +256,7 @@ export class ConnectorRegistry {
     const m = this.find(identifier, kind);
     const compat = this.compatibility(m);
     if (!compat.compatible) {
-      throw new VersionError(`connector ${m.packageName}@${m.version} is ${compat.reason}`, {
+      throw new VersionError(`connector ${m.packageName}@${m.version} cannot be used: ${compat.reason}`, {
         hint: `install a version of ${m.packageName} built for @cdc/core ${this.coreVersion} (see cdc catalog), or a matching @cdc/cli`,
         connector: identifier,
       });

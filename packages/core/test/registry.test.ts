@@ -59,7 +59,7 @@ describe('ConnectorRegistry', () => {
     pkg(root, 'old-foo', { identifiers: ['foo'], kind: 'sink', entry: './index.js' }, sinkCode('foo'), { peerDependencies: { '@cdc/core': '^2.0.0' } });
     const reg = ConnectorRegistry.discover({ projectDir: root, coreVersion: '0.1.0' });
     expect(reg.compatibility(reg.list()[0])).toEqual({ compatible: false, reason: 'built for @cdc/core ^2.0.0, running @cdc/core is 0.1.0' });
-    await expect(reg.load('foo', 'sink')).rejects.toMatchObject({ code: 'VERSION', message: expect.stringMatching(/old-foo@1.2.3 is built for @cdc\/core \^2.0.0/) });
+    await expect(reg.load('foo', 'sink')).rejects.toMatchObject({ code: 'VERSION', message: expect.stringMatching(/old-foo@1.2.3 cannot be used: built for @cdc\/core \^2.0.0/) });
   });
 
   it('a malformed cdc field is reported with the package name; others still work', async () => {

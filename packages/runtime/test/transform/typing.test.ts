@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { formatType } from '@cdc/core';
+import { errorOf, evaluate } from './helpers.js';
+
+const typeOf = (expr: string) => formatType(evaluate(expr).type);
+
+describe('static types of expressions (BASE_SCHEMA: id BIGINT NOT NULL, name VARCHAR(20), age INT, price DECIMAL(10, 2), score DOUBLE, created TIMESTAMP(6), birthday DATE, active BOOLEAN, updated TIMESTAMP_LTZ(3))', () => {
+  const cases: [string, string][] = [
+    ['1', 'INT NOT NULL'],
+    ['2147483648', 'BIGINT NOT NULL'],
+    ['99999999999999999999', 'DECIMAL(20, 0) NOT NULL'],
+    ['1.50', 'DECIMAL(3, 2) NOT NULL'],
+    ['0.001', 'DECIMAL(3, 3) NOT NULL'],
+    ['1e3', 'DOUBLE NOT NULL'],
+    ["'abc'", 'VARCHAR(3) NOT NULL'],
+    ['TRUE', 'BOOLEAN NOT NULL'],
+    ["DATE '2024-01-01'", 'DATE NOT NULL'],
+    ["TIMESTAMP '2024-01-01 10:00:00.123'", 'TIMESTAMP(3) NOT NULL'],
+    ["TIME '10:00:00'", 'TIME(0) NOT NULL'],
+    ['id + 1', 'BIGINT NOT NULL'],
+    ['age + 1', 'INT'],
+    ['age + id', 'BIGINT'],
+    ['age * 2', 'INT'],
+    ['age / 2', 'INT'],
+    ['id % 10', 'INT NOT NULL'],
+    ['price + 1', 'DECIMAL(13, 2)'],
+    ['price * price', 'DECIMAL(20, 4)'],
+    ['price / 3', 'DECIMAL(21, 13)'],
+    ['price + score', 'DOUBLE'],
+    ['age + 1.5', 'DECIMAL(12, 1)'],
+    ['-age', 'INT'],
+    ['age > 1', 'BOOLEAN'],
+    ['id > 1', 'BOOLEAN NOT NULL'],
+    ['age IS NULL', 'BOOLEAN NOT NULL'],
+    ["name LIKE 'a%'", 'BOOLEAN'],
+    ['age IN (1, 2)', 'BOOLEAN'],
+    ['id BETWEEN 1 AND 2', 'BOOLEAN NOT NULL'],
+    ['NOT active', 'BOOLEAN'],
+    ["name || '-'", 'VARCHAR(21)'],
+    ["id || name", 'STRING'],
+    ['UPPER(name)', 'VARCHAR(20)'],
+    ['CHAR_LENGTH(name)', 'INT'],
+    ['SUBSTR(name, 2)', 'VARCHAR(20)'],
+    ["CONCAT(name, 'x')", 'STRING'],
+    ['CAST(id AS VARCHAR(10))', 'VARCHAR(10) NOT NULL'],
+    ['CAST(age AS VARCHAR)', 'STRING'],
+    ['CAST(age AS DECIMAL(5, 1))', 'DECIMAL(5, 1)'],
+    ['TRY_CAST(id AS INT)', 'INT'],
+    ['CAST(NULL AS INT)', 'INT'],
+    ["CASE WHEN age < 18 THEN 'YOUNG' ELSE 'OLD' END", 'VARCHAR(5) NOT NULL'],
+    ["CASE WHEN age < 18 THEN 'YOUNG' END", 'VARCHAR(5)'],
+    ['CASE age WHEN 1 THEN id ELSE 2 END', 'BIGINT NOT NULL'],
+    ['CASE WHEN active THEN age ELSE price END', 'DECIMAL(12, 2)'],
+    ['COALESCE(age, 0)', 'INT NOT NULL'],
+    ['COALESCE(age, id)', 'BIGINT NOT NULL'],
+    ['COALESCE(age, NULL)', 'INT'],
+    ['IFNULL(age, 0)', 'INT NOT NULL'],
+    ['NULLIF(id, 0)', 'BIGINT'],
+    ['IF(active, 1, 2)', 'INT NOT NULL'],
+    ['ROUND(price, 1)', 'DECIMAL(10, 1)'],
+    ['ROUND(price)', 'DECIMAL(9, 0)'],
+    ['CEIL(price)', 'DECIMAL(10, 0)'],
+    ['ABS(age)', 'INT'],
+    ['CURRENT_TIMESTAMP', 'TIMESTAMP_LTZ(3) NOT NULL'],
+    ['NOW()', 'TIMESTAMP_LTZ(3) NOT NULL'],
+    ['LOCALTIMESTAMP', 'TIMESTAMP(3) NOT NULL'],
+    ['LOCALTIME', 'TIME(0) NOT NULL'],
+    ['CURRENT_DATE', 'DATE NOT NULL'],
+    ['UNIX_TIMESTAMP()', 'BIGINT NOT NULL'],
+    ["DATE_FORMAT(created, 'yyyy')", 'STRING'],
+    ['TIMESTAMPDIFF(DAY, created, created)', 'INT'],
+    ['TIMESTAMPADD(HOUR, 1, created)', 'TIMESTAMP(6)'],
+    ["TO_TIMESTAMP('2024-01-01 00:00:00')", 'TIMESTAMP(3)'],
+    ["TO_TIMESTAMP(name, 'yyyy-MM-dd HH:mm:ss.SSSSSS')", 'TIMESTAMP(6)'],
+    ["TO_DATE('2024-01-01')", 'DATE'],
+    ['EXTRACT(YEAR FROM created)', 'BIGINT'],
+    ["created + INTERVAL '1' DAY", 'TIMESTAMP(6)'],
+    ['__table_name__', 'STRING NOT NULL'],
+    ['__data_event_type__', 'STRING NOT NULL'],
+    ['__schema_name__', 'STRING'],
+    ['op_ts', 'BIGINT'],
+    ['UUID()', 'CHAR(36) NOT NULL'],
+    ['ARRAY[1, 2]', 'ARRAY<INT NOT NULL> NOT NULL'],
+  ];
+  for (const [expr, type] of cases) it(`${expr} : ${type}`, () => expect(typeOf(expr)).toBe(type));
+});
+
+describe('type errors name the expression, the position and what was expected', () => {
+  it('unknown column names the column, the table and the available columns', () => {
+    const msg = errorOf(() => evaluate('nme || 1'));
+    expect(msg).toContain('unknown column "nme" in table mydb.orders (columns: id, name, age, price, score, created, birthday, active, updated; metadata: __namespace_name__, __schema_name__, __table_name__, __data_event_type__, op_ts) at position 5');
+    expect(msg).toMatch(/^\[cdc\] transform projection "id, nme \|\| 1 AS v" of rule #1/);
+  });
+  const cases: [string, RegExp][] = [
+    ["name + 1", /operator \+ expects numbers, got VARCHAR\(20\) \+ INT NOT NULL at position 10 — CAST the string to a number first/],
+    ['created + 1', /operator \+ expects numbers.*INTERVAL/],
+    ['UPPER(id)', /UPPER expects a character string as argument 1, got BIGINT NOT NULL at position 11/],
+    ["age = 'x'", /'x' is not a valid INT/],
+    ['active = 1', /cannot compare BOOLEAN with INT NOT NULL in =/],
+    ['created = updated', /cannot compare TIMESTAMP\(6\) with TIMESTAMP_LTZ\(3\).*CAST one side so both are TIMESTAMP or both TIMESTAMP_LTZ/],
+    ['NOT age', /NOT expects a boolean, got INT/],
+    ['age AND active', /AND expects a boolean, got INT/],
+    ["CASE WHEN active THEN 1 ELSE 'x' END", /the results of CASE have incompatible types: INT NOT NULL, VARCHAR\(1\) NOT NULL/],
+    ['CASE WHEN age THEN 1 END', /WHEN expects a boolean, got INT/],
+    ['CAST(active AS DATE)', /cannot cast BOOLEAN to DATE at position 5/],
+    ['CAST(age AS WIDGET)', /unknown type 'WIDGET' at position 17/],
+    ['CAST(age AS DECIMAL(2, 5))', /DECIMAL scale must be between 0 and the precision at position 30/],
+    ["name LIKE 1", /LIKE expects character strings, got INT NOT NULL/],
+    ['NULL', /cannot infer the type of NULL/],
+    ["CASE WHEN active THEN NULL END", /cannot infer the type of a CASE whose results are all NULL/],
+    ["TIMESTAMPDIFF(WEEK, created, created)", /TIMESTAMPDIFF expects a time unit \(SECOND, MINUTE, HOUR, DAY, MONTH, YEAR\)/],
+    ["DATE_FORMAT(created, 'yyyy-bb')", /unknown pattern letter 'b'/],
+    ["TIMESTAMP '2024-13-01 00:00:00'", /invalid TIMESTAMP literal/],
+    ['INTERVAL \'1\' DAY', /an INTERVAL can only be added/],
+    ["LIKE_ME(1)", /unknown function LIKE_ME/],
+    ['ROUND(price, 1.5)', /ROUND expects an integer as argument 2/],
+  ];
+  for (const [expr, re] of cases) it(expr, () => expect(errorOf(() => evaluate(expr))).toMatch(re));
+
+});
