@@ -264,8 +264,12 @@ export class PipelineRun {
         this.logger.warn(`sink could not apply ${what}: ${describeError(err)}; continuing with the old schema (try_evolve)`);
         return false;
       }
-      if (isCdcError(err)) throw err;
-      throw new SchemaError(`sink failed to apply ${what}: ${describeError(err)}`, { cause: err, hint: 'fix the sink table, or use schema.change.behavior try_evolve to continue with the old schema' });
+      throw new SchemaError(`sink failed to apply ${what}: ${isCdcError(err) ? err.reason : describeError(err)}`, {
+        cause: err,
+        connector: this.p.def.sink.type,
+        retryable: isCdcError(err) && err.retryable,
+        hint: (isCdcError(err) && err.hint) || 'fix the sink table, or use schema.change.behavior try_evolve to continue with the old schema',
+      });
     }
   }
 

@@ -10,8 +10,8 @@ import { formatType, type DataType, type Schema } from '@cdc/core';
 const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 const DATE_RE = /^-?\d{4,}-\d{2}-\d{2}$/;
 const TIME_RE = /^-?\d{1,3}:\d{2}:\d{2}(\.\d{1,9})?$/;
-const TS_RE = /^-?\d{4,}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
-const TS_LTZ_RE = /^-?\d{4,}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const TS_RE = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+const TS_LTZ_RE = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 export function describeValue(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
