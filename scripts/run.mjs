@@ -3,8 +3,8 @@
 // pnpm, installs with the frozen lockfile when needed, and then does the asked task:
 //   test | demo | build | services | cdc <args> | bench <name>
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,8 +17,20 @@ function log(msg) {
   if (!quiet) process.stderr.write(`[cdc-repo] ${msg}\n`);
 }
 
+// Lerna (Nx) runs package scripts through `pnpm` but drops node_modules/.bin from PATH, so the pinned pnpm
+// (a root devDependency) gets a shim in a git-ignored dir of its own.
+const shimDir = join(root, '.tools', 'bin');
+const env = { ...process.env, PATH: [shimDir, join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter) };
+
+function writePnpmShim() {
+  const cli = join(root, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
+  if (!existsSync(cli)) return;
+  mkdirSync(shimDir, { recursive: true });
+  writeFileSync(join(shimDir, 'pnpm'), `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`, { mode: 0o755 });
+}
+
 function run(cmd, cmdArgs, opts = {}) {
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env, ...opts });
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env, ...opts });
   if (r.error) throw r.error;
   return r.status ?? 1;
 }
@@ -33,7 +45,7 @@ function must(cmd, cmdArgs, what) {
 
 /** The pinned pnpm: the one on PATH if it is that version, otherwise through npx (cached after once). */
 function pnpmCommand() {
-  const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8', env });
   if (onPath.status === 0 && onPath.stdout.trim() === pnpmVersion) return ['pnpm', []];
   return ['npx', ['-y', `pnpm@${pnpmVersion}`]];
 }
@@ -48,9 +60,11 @@ function ensureInstalled() {
   const marker = join(root, 'node_modules', '.modules.yaml');
   const lock = join(root, 'pnpm-lock.yaml');
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
-  if (!stale) return;
-  log(`installing dependencies with pnpm ${pnpmVersion} (frozen lockfile)`);
-  pnpm(['install', '--frozen-lockfile', '--reporter=append-only'], 'pnpm install');
+  if (stale) {
+    log(`installing dependencies with pnpm ${pnpmVersion} (frozen lockfile)`);
+    pnpm(['install', '--frozen-lockfile', '--reporter=append-only'], 'pnpm install');
+  }
+  writePnpmShim();
 }
 
 function build() {

@@ -119,9 +119,9 @@ function numbersAsText(doc: ReturnType<typeof parseDocument>): void {
   });
 }
 
-function yamlError(label: string, doc: ReturnType<typeof parseDocument>): CdcError {
+function yamlError(label: string, doc: ReturnType<typeof parseDocument>, lc: LineCounter): CdcError {
   const e = doc.errors[0];
-  const line = e.linePos?.[0].line;
+  const line = e.linePos?.[0].line ?? lc.linePos(e.pos[0]).line;
   const reason = e.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
   return new ConfigError(`${label}${line ? ` line ${line}` : ''}: not a valid YAML/JSON list of event specs: ${reason}`, {
     connector: CONNECTOR,
@@ -141,7 +141,7 @@ export function parseEventsText(text: string, label = 'events'): SpecItem[] {
   if (lines.length > 1 && lines.every((l) => l.trim().startsWith('{'))) return parseJsonLines(text, label);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) throw yamlError(label, doc);
+  if (doc.errors.length) throw yamlError(label, doc, lc);
   numbersAsText(doc);
   const root = doc.contents as Node | null;
   if (isMap(root)) {
@@ -226,6 +226,12 @@ const badData = (message: string): never => {
   throw new SpecFailure({ kind: 'data', message });
 };
 
+/** The reason of an error, without `[cdc] [connector] ` prefixes that a nested message may still carry. */
+function reasonOf(e: unknown): string {
+  const text = isCdcError(e) ? e.reason : (e as Error).message;
+  return text.replace(/\[cdc\] (\[[a-z0-9-]+\] )?/g, '');
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -279,7 +285,7 @@ function typeOf(text: unknown, where: string): DataType {
   try {
     return parseType(text);
   } catch (e) {
-    return bad(`${where}: ${isCdcError(e) ? e.reason : (e as Error).message}`);
+    return bad(`${where}: ${reasonOf(e)}`);
   }
 }
 
@@ -363,7 +369,7 @@ function rowOf(s: Schema, v: unknown, field: string, full: boolean): unknown[] {
   try {
     row = rowFromJson(s, v);
   } catch (e) {
-    return badData(`${field}: ${isCdcError(e) ? e.reason : (e as Error).message}`);
+    return badData(`${field}: ${reasonOf(e)}`);
   }
   return row.map((x, i) => {
     const c = s.columns[i];
@@ -504,7 +510,7 @@ export class EventCompiler {
     try {
       table.schema = applySchemaChange(table.schema, event);
     } catch (e) {
-      return bad(isCdcError(e) ? e.reason : (e as Error).message);
+      return bad(reasonOf(e));
     }
     return event;
   }
@@ -523,7 +529,7 @@ export class EventCompiler {
         ...(typeof o.comment === 'string' ? { comment: o.comment } : {}),
       });
     } catch (e) {
-      return bad(`schema: ${isCdcError(e) ? e.reason : (e as Error).message}`);
+      return bad(`schema: ${reasonOf(e)}`);
     }
   }
 }

@@ -17,7 +17,7 @@ export const SOURCE_OPTIONS: readonly OptionSpec[] = [
     key: 'events',
     type: 'string',
     description:
-      'Inline event specs: a YAML or JSON list (write it as a block scalar, `events: |`) or JSON lines. Exclusive with events.file and event-set.id.',
+      'Inline event specs as text: a YAML or JSON list, or JSON lines (in the pipeline file, a YAML block scalar). Exclusive with events.file and event-set.id.',
   },
   {
     key: 'events.file',

@@ -286,7 +286,7 @@ describe('values source: invalid specs and options', () => {
     ['wrong arity', `${create}\n- {op: insert, table: t, after: [1]}`, 'DATA', 'row has 1 values but the table has 3 columns'],
     ['drop unknown column', `${create}\n- {op: drop.column, table: t, columns: [nope]}`, 'CONFIG', 'column "nope" does not exist'],
     ['BEFORE without existing', `${create}\n- {op: add.column, table: t, columns: [{name: x, type: INT, position: BEFORE}]}`, 'CONFIG', 'position BEFORE needs "existing"'],
-    ['not a list', 'op: insert\ntable: [', 'CONFIG', 'events line'],
+    ['not a list', 'op: insert\ntable: [', 'CONFIG', 'events line 2: not a valid YAML/JSON list of event specs'],
     ['a scalar', '42', 'CONFIG', 'events: expected a list of event specs, got "42"'],
   ];
   it.each(cases)('%s', async (_name, events, code, text) => {

@@ -3,7 +3,8 @@
  * 1. representation: each value must be in core's in-memory form for its type (BIGINT a bigint, DECIMAL a
  *    string, TIMESTAMP ISO text ...), so a sink that hands back a rounded JS number fails even if it prints alike;
  * 2. value: compared in a canonical text that ignores spellings that mean the same value: trailing zeros of a
- *    DECIMAL (`1.50` = `1.5`) or of fractional seconds, and `2024-01-01 10:00:00` vs `2024-01-01T10:00:00`.
+ *    DECIMAL (`1.50` = `1.5`, as a server returns a DECIMAL(38, 10) padded to its scale) or of fractional seconds
+ *    (`10:00:00.120000` = `10:00:00.12`).
  */
 import { formatType, type DataType, type Schema } from '@cdc/core';
 

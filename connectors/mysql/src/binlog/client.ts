@@ -228,8 +228,10 @@ export class BinlogStream implements AsyncIterable<StreamEvent> {
       }
     });
     this.socket = s;
-    this.opts.signal?.addEventListener('abort', () => this.close(), { once: true });
+    this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
+
+  private readonly onAbort = (): void => this.close();
 
   private registerWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
 
@@ -368,6 +370,9 @@ export class BinlogStream implements AsyncIterable<StreamEvent> {
         if (event.type === 'rotate') this.file = event.nextFile;
         else if (event.type === 'heartbeat' && event.logFile) this.file = event.logFile;
         out.push({ event, file: this.file });
+        // a DDL changes how the following events decode (column hints, captured tables): the consumer sees it
+        // before anything after it is decoded
+        if (event.type === 'query' && !/^\s*(BEGIN|COMMIT|ROLLBACK|XA\s|SAVEPOINT)/i.test(event.query)) break;
       }
       if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);
@@ -395,6 +400,7 @@ export class BinlogStream implements AsyncIterable<StreamEvent> {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
     this.socket?.destroy();
     this.conn?.destroy();
     this.notify();

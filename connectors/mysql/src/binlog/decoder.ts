@@ -342,7 +342,9 @@ export class BinlogDecoder {
     const payload = c.buf.subarray(c.pos, size >= 0 ? Math.min(c.pos + size, c.end) : c.end);
     let raw: Buffer;
     if (compression === 0) {
-      const out = zstdDecompress(payload, uncompressedSize > 0 ? new Uint8Array(uncompressedSize) : undefined);
+      // the uncompressed size field is only a hint: let the frame header size the output
+      const out = zstdDecompress(payload);
+      void uncompressedSize;
       raw = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     } else if (compression === 255) {
       raw = payload;

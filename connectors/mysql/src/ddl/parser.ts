@@ -203,6 +203,7 @@ function columnDef(p: P, name: string, position: number, defaults: { charset: st
   let generated = false;
   let explicitNull = false;
   while (!p.done && !p.isP(',') && !p.isP(')')) {
+    if (p.is('FIRST') || (p.is('AFTER') && p.peek(1) !== undefined && p.peek(1)!.t !== 'p')) break;
     if (p.accept('UNSIGNED')) unsigned = true;
     else if (p.accept('SIGNED')) unsigned = false;
     else if (p.accept('ZEROFILL')) unsigned = true;

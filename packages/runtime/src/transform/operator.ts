@@ -61,7 +61,7 @@ export class TransformOperator {
   private readonly byObject = new WeakMap<TableId, TableState>();
   private readonly byKey = new Map<string, TableState>();
 
-  /** Use compileTransforms(). */
+  /** @internal Use compileTransforms(). */
   constructor(rules: readonly CompiledRule[], env: PlanEnv, clock: () => number) {
     this.rules = rules;
     this.env = env;

@@ -16,7 +16,6 @@ import {
   formatDate,
   formatTime,
   formatTimestamp,
-  NANOS_PER_SECOND,
   parseDate,
   parseTime,
   parseTimestamp,
@@ -245,7 +244,7 @@ class Binder {
       );
     }
     const type = arithmeticType(op, a.type, b.type);
-    return callBound(e, type, strict2(a, b, numericOp(op, a.type, b.type, type)), [a, b]);
+    return callBound(e, type, strict2(a, b, numericOp(op, type)), [a, b]);
   }
 
   /** A NULL literal next to a typed operand takes the operand's type. */
@@ -808,11 +807,11 @@ function compareTest(op: BinaryOp): (c: number) => boolean {
 }
 
 /**
- * The operation on two non-null numbers of types `a` and `b` producing a value of `result`: integers in
+ * The operation on two non-null numbers producing a value of type `result`: integers in
  * JS numbers (INT and smaller) or bigints (BIGINT), with overflow errors instead of wrap-around;
  * DECIMAL exactly; FLOAT/DOUBLE as IEEE doubles, as in Java.
  */
-function numericOp(op: '+' | '-' | '*' | '/' | '%', a: DataType, b: DataType, result: DataType): (x: unknown, y: unknown) => unknown {
+function numericOp(op: '+' | '-' | '*' | '/' | '%', result: DataType): (x: unknown, y: unknown) => unknown {
   if (isApproximate(result)) {
     switch (op) {
       case '+':

@@ -110,6 +110,8 @@ function resultConverter(type: DataType): Caster {
       case 'bigint':
         return via(DataTypes.BIGINT())(v);
       case 'number':
+        // a JS number becomes text as JS prints it (6, not Java's 6.0)
+        if (type.type === 'STRING' || type.type === 'VARCHAR' || type.type === 'CHAR') return via(DataTypes.STRING())(String(v));
         return Number.isInteger(v) && (type.type === 'BIGINT' || type.type === 'INT' || type.type === 'SMALLINT' || type.type === 'TINYINT' || type.type === 'DECIMAL')
           ? via(DataTypes.BIGINT())(BigInt(v))
           : via(DataTypes.DOUBLE())(v);
