@@ -3,7 +3,7 @@
  * strings (a JSON number cannot hold 18446744073709551615 or DECIMAL(38, 10) in every reader), bytes as
  * base64, temporal values as their ISO text.
  */
-import { DataError } from './errors.js';
+import { DataError, isCdcError } from './errors.js';
 import type { RowData } from './events.js';
 import type { Schema } from './schema.js';
 import type { DataType } from './types/data-type.js';
@@ -111,7 +111,7 @@ function convert(name: string, type: DataType, v: unknown): unknown {
   try {
     return fromJsonValue(type, v);
   } catch (e) {
-    throw new DataError(`column "${name}": ${(e as Error).message}`);
+    throw new DataError(`column "${name}": ${isCdcError(e) ? e.reason : (e as Error).message}`, { cause: e });
   }
 }
 
