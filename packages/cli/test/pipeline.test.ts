@@ -114,3 +114,38 @@ describe('failures', () => {
     for (const [id, v] of rows) expect(v).toBe(String(360 + Number(id)));
   });
 });
+
+describe('user-defined functions from the pipeline file', () => {
+  it('a JS module named in pipeline.user-defined-function is usable in a projection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdc-udf-'));
+    writeFileSync(join(dir, 'addone.mjs'), 'export default { returnType: "BIGINT", eval: (x) => (x === null ? null : BigInt(x) + 1n) };\n');
+    const sinkId = `pipeline-test-udf-${++n}`;
+    const yaml = `
+source:
+  type: values
+  events: |
+    ${CREATE}
+    - { op: insert, table: db.t, after: { id: 41, v: a } }
+sink:
+  type: values
+  sink.id: ${sinkId}
+transform:
+  - source-table: db.t
+    projection: id, addone(id) AS next
+pipeline:
+  user-defined-function:
+    - name: addone
+      classpath: ./addone.mjs
+`;
+    const prepared = await preparePipeline(parsePipelineYaml(yaml, join(dir, 'p.yaml')), staticResolver(factories));
+    await runPipeline(prepared, { logger: memoryLogger() });
+    expect(ValuesDatabase.instance(sinkId).rows(t)).toEqual([[41, 42n]]);
+  });
+  it('a missing UDF module is a ConfigError naming the file line', async () => {
+    const yaml = `source:\n  type: values\nsink:\n  type: values\npipeline:\n  user-defined-function:\n    - name: nope\n      classpath: ./does-not-exist.mjs\n`;
+    await expect(preparePipeline(parsePipelineYaml(yaml, '/tmp/p.yaml'), staticResolver(factories))).rejects.toMatchObject({
+      code: 'CONFIG',
+      message: expect.stringMatching(/\/tmp\/p\.yaml:7: .*nope/),
+    });
+  });
+});

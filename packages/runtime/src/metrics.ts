@@ -28,6 +28,8 @@ export class PipelineMetrics implements SourceMetrics {
   private readonly started = Date.now();
   private events = 0;
   private lastEventTime: number | undefined;
+  /** Parsed only when a snapshot is taken. */
+  private lastOpTs: string | undefined;
   private readonly tables = new Map<string, TableCounters>();
   private readonly progress = new Map<string, SnapshotProgress>();
   private checkpoints: { completed: number; lastId?: number; lastDurationMs?: number; lastAt?: string } = { completed: 0 };
@@ -39,17 +41,21 @@ export class PipelineMetrics implements SourceMetrics {
     return c;
   }
 
+  /** Sources reuse one TableId object per table: look counters up by identity first (hot path). */
+  private readonly byId = new WeakMap<object, TableCounters>();
+
   dataChange(e: DataChangeEvent): void {
     this.events++;
-    const c = this.counters(tableIdString(e.tableId));
+    let c = this.byId.get(e.tableId);
+    if (!c) {
+      c = this.counters(tableIdString(e.tableId));
+      this.byId.set(e.tableId, c);
+    }
     if (e.op === 'INSERT' || e.op === 'REPLACE') c.inserts++;
     else if (e.op === 'UPDATE') c.updates++;
     else c.deletes++;
     const ts = e.meta.op_ts;
-    if (ts !== undefined) {
-      const n = Number(ts);
-      if (n > 0) this.lastEventTime = n;
-    }
+    if (ts !== undefined) this.lastOpTs = ts;
   }
 
   schemaChange(table: string): void {
@@ -71,6 +77,11 @@ export class PipelineMetrics implements SourceMetrics {
 
   snapshot(): MetricsSnapshot {
     const now = Date.now();
+    if (this.lastOpTs !== undefined) {
+      const n = Number(this.lastOpTs);
+      if (n > 0) this.lastEventTime = n;
+      this.lastOpTs = undefined;
+    }
     const dt = (now - this.rateMark.at) / 1000;
     const rate = dt > 0 ? (this.events - this.rateMark.events) / dt : 0;
     this.rateMark = { at: now, events: this.events };

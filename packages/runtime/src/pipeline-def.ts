@@ -39,6 +39,8 @@ export interface TransformDef {
 export interface UdfDef {
   readonly name: string;
   readonly classpath: string;
+  /** Passed to the module's open(). */
+  readonly options?: Readonly<Record<string, string>>;
   readonly line: number;
 }
 
@@ -170,7 +172,8 @@ export function parsePipelineYaml(text: string, file?: string): PipelineDef {
         if (!v || typeof v.name !== 'string' || typeof v.classpath !== 'string') {
           fail(item as Node, 'each user-defined-function needs "name" and "classpath" (a .js/.mjs/.ts module path)');
         }
-        udfs.push({ name: String(v!.name), classpath: String(v!.classpath), line: lineOf(item as Node) });
+        const options = v!.options && typeof v!.options === 'object' ? Object.fromEntries(Object.entries(v!.options as Record<string, unknown>).map(([k, x]) => [k, String(x)])) : undefined;
+        udfs.push({ name: String(v!.name), classpath: String(v!.classpath), ...(options ? { options } : {}), line: lineOf(item as Node) });
       }
       delete pipeline['user-defined-function'];
     }

@@ -20,7 +20,7 @@ import {
 import { at, type ConnectorDef, type PipelineDef } from './pipeline-def.js';
 import { resolvePipelineSettings, type PipelineSettings } from './pipeline-options.js';
 import { Router } from './route.js';
-import { compileTransforms, loadUdfs, type TransformOperator, type TransformRule } from './transform/index.js';
+import { compileTransforms, loadUdfs, type TransformOperator, type TransformRule, type Udf } from './transform/index.js';
 
 /** Where factories come from: the ConnectorRegistry, or a fixed list (tests, embedding). */
 export interface FactoryResolver {
@@ -52,6 +52,8 @@ export interface PreparedPipeline {
   readonly router: Router;
   /** undefined when the pipeline has no transform rules. */
   readonly transformer: TransformOperator | undefined;
+  /** Loaded user-defined functions; the runner closes them at the end. */
+  readonly udfs: readonly Udf[];
   /** include/exclude.schema.changes of the sink section, before intersecting with what the sink supports. */
   readonly allowedSchemaChanges: ReadonlySet<SchemaChangeType>;
   readonly warnings: readonly string[];
@@ -65,6 +67,16 @@ function withLine<T>(file: string | undefined, line: number, fn: () => T): T {
       throw new ConfigError(at(file, line, e.reason), { ...(e.hint ? { hint: e.hint } : {}), ...(e.connector ? { connector: e.connector } : {}), cause: e });
     }
     throw e;
+  }
+}
+
+async function withLineAsync<T>(file: string | undefined, line: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    return withLine(file, line, () => {
+      throw e;
+    });
   }
 }
 
@@ -105,13 +117,13 @@ export async function preparePipeline(def: PipelineDef, registry: FactoryResolve
     localTimeZone: settings.localTimeZone,
     schemaChangeBehavior: settings.schemaChangeBehavior,
   };
-  const sourceFactory = (await withLine(def.file, def.source.line, () => registry.load(def.source.type, 'source'))) as SourceFactory;
-  const sinkFactory = (await withLine(def.file, def.sink.line, () => registry.load(def.sink.type, 'sink'))) as SinkFactory;
+  const sourceFactory = (await withLineAsync(def.file, def.source.line, () => registry.load(def.source.type, 'source'))) as SourceFactory;
+  const sinkFactory = (await withLineAsync(def.file, def.sink.line, () => registry.load(def.sink.type, 'sink'))) as SinkFactory;
   const src = validateConnector(def, 'source', def.source, sourceFactory, []);
   const snk = validateConnector(def, 'sink', def.sink, sinkFactory, SINK_RUNTIME_KEYS);
   const router = new Router(def.routes, def.file);
   const baseDir = def.file ? dirname(resolve(def.file)) : process.cwd();
-  const udfs = def.udfs.length ? await withLine(def.file, def.udfs[0].line, () => loadUdfs(def.udfs, baseDir)) : [];
+  const udfs = def.udfs.length ? await withLineAsync(def.file, def.udfs[0].line, () => loadUdfs(def.udfs, baseDir)) : [];
   let transformer: TransformOperator | undefined;
   if (def.transforms.length) {
     const rules: TransformRule[] = def.transforms.map(({ line: _line, ...r }) => r);
@@ -131,6 +143,7 @@ export async function preparePipeline(def: PipelineDef, registry: FactoryResolve
     sinkOptions: snk.options,
     router,
     transformer,
+    udfs,
     allowedSchemaChanges: schemaChangeFilter(def),
     warnings,
   };

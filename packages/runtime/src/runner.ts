@@ -31,6 +31,7 @@ import { Partitioner } from './partitioner.js';
 import type { PreparedPipeline } from './prepare.js';
 import { SchemaOperator, type PlannedChange } from './schema-operator.js';
 import { WriterChannel } from './writer-channel.js';
+import { closeUdfs } from './transform/index.js';
 
 export interface RunOptions {
   /** Directory for the checkpoint of this pipeline; without it checkpoints stay in memory (no resume). */
@@ -210,23 +211,34 @@ export class PipelineRun {
   private async processBatch(batch: SourceBatch): Promise<void> {
     const transformer = this.p.transformer;
     for (const e of batch.events) {
-      const outs = transformer ? transformer.process(e) : [e];
-      for (const t of outs) {
-        if (t.kind === 'data') {
-          this.dataBuf.length = 0;
-          this.schemaOp.mapData(t, this.dataBuf);
-          for (const d of this.dataBuf) {
-            this.metrics.dataChange(d);
-            this.channels[this.partitioner.partition(d)].push(d);
-          }
-        } else if (t.kind !== 'flush') {
-          await this.applySchemaChange(t);
+      // the data path stays synchronous: only schema changes are awaited
+      if (!transformer) {
+        const p = this.route(e);
+        if (p) await p;
+      } else {
+        for (const t of transformer.process(e)) {
+          const p = this.route(t);
+          if (p) await p;
         }
       }
     }
     if (batch.state) this.lastStateThunk = batch.state;
     this.dirty = true;
     await Promise.all(this.channels.map((c) => c.dispatch()));
+  }
+
+  /** One event after transform: data to its writer, schema changes through the operator. */
+  private route(t: Event): Promise<void> | undefined {
+    if (t.kind === 'data') {
+      this.dataBuf.length = 0;
+      this.schemaOp.mapData(t, this.dataBuf);
+      for (const d of this.dataBuf) {
+        this.metrics.dataChange(d);
+        this.channels[this.partitioner.partition(d)].push(d);
+      }
+      return undefined;
+    }
+    return t.kind === 'flush' ? undefined : this.applySchemaChange(t);
   }
 
   private broadcast(e: Event): void {
@@ -327,6 +339,7 @@ export class PipelineRun {
     await quietly('committer', this.committer?.close && (() => this.committer!.close!()));
     await quietly('metadata applier', this.applier?.close && (() => this.applier.close!()));
     await quietly('sink', this.sink?.close && (() => this.sink.close!()));
+    await quietly('user-defined functions', () => closeUdfs(this.p.udfs));
   }
 }
 

@@ -61,6 +61,7 @@ export class SchemaOperator {
   /** sink table -> upstream tables feeding it */
   private readonly feeds = new Map<string, Set<string>>();
   private readonly mappers = new Map<string, RowMapper>();
+  private readonly targets = new WeakMap<TableId, { src: string; sinkId: TableId; sinkKey: string; mkey: string; same: boolean }[]>();
 
   private supported: ReadonlySet<SchemaChangeType>;
 
@@ -166,17 +167,23 @@ export class SchemaOperator {
 
   /** A data change of an upstream table as events of its sink tables, rows fitted to their schemas. */
   mapData(e: DataChangeEvent, out: DataChangeEvent[]): void {
-    const src = tableIdString(e.tableId);
-    const sinks = this.opts.router.route(e.tableId);
-    for (const sinkId of sinks) {
-      const sinkKey = tableIdString(sinkId);
-      const mkey = `${src}\u0000${sinkKey}`;
+    // sources reuse one TableId object per table: the route and the keys are looked up by identity
+    let targets = this.targets.get(e.tableId);
+    if (!targets) {
+      const src = tableIdString(e.tableId);
+      targets = this.opts.router.route(e.tableId).map((sinkId) => {
+        const sinkKey = tableIdString(sinkId);
+        return { src, sinkId, sinkKey, mkey: `${src}\u0000${sinkKey}`, same: sinkKey === src };
+      });
+      this.targets.set(e.tableId, targets);
+    }
+    for (const { src, sinkId, sinkKey, mkey, same } of targets) {
       let mapper = this.mappers.get(mkey);
       if (mapper === undefined) {
         mapper = this.buildMapper(src, sinkKey);
         this.mappers.set(mkey, mapper);
       }
-      const sameId = sinks.length === 1 && sinkId === e.tableId;
+      const sameId = same && targets.length === 1;
       if (mapper === null) {
         out.push(sameId ? e : { ...e, tableId: sinkId });
       } else {
