@@ -13,3 +13,4 @@ export * from './json-values.js';
 export * from './catalog.js';
 export * from './registry.js';
 export * from './version.js';
+export * from './table-selector.js';

@@ -157,7 +157,7 @@ describe('parser: errors name the expression and the 1-based position', () => {
     expect(() => compileTransforms([{ sourceTable: 'db.t', projection: 'id, id + 1' }])).toThrow(/a computed column needs a name at position 5 — write id \+ 1 AS <name>/);
     expect(() => compileTransforms([{ sourceTable: 'db.t', projection: 'id AS __table_name__' }])).toThrow(/column name __table_name__ is reserved/);
     expect(() => compileTransforms([{ sourceTable: '' }])).toThrow(/no source-table/);
-    expect(() => compileTransforms([{ sourceTable: 'db.(' }])).toThrow(/invalid source-table pattern/);
+    expect(() => compileTransforms([{ sourceTable: 'db.(' }])).toThrow(/invalid regular expression "\(" in table selector/);
     expect(() => compileTransforms([{ sourceTable: 'db.t', tableOptions: 'a=1,b' }])).toThrow(/"b" is not key=value/);
     expect(() => compileTransforms([], { timeZone: 'Mars/Base' })).toThrow(/unknown time zone "Mars\/Base"/);
   });
