@@ -248,11 +248,23 @@ interface ChunkBounds {
   readonly hw: BinlogPosition;
 }
 
+interface SnapshotWorker {
+  readonly conn: mysql.Connection;
+  /** Server id of this reader's backfill binlog connection. */
+  readonly serverId: number;
+}
+
 export class MysqlSourceReader implements SourceReader {
   private readonly cfg: MysqlSourceConfig;
   private readonly logger: Logger;
   private conn: mysql.Connection | undefined;
   private stream: BinlogStream | undefined;
+  /** Binlog reads of snapshot chunk backfills in progress (one per parallel chunk reader). */
+  private readonly backfills = new Set<BinlogStream>();
+  private readonly extraConns: mysql.Connection[] = [];
+  private workers: SnapshotWorker[] | undefined;
+  /** Most chunk reads in flight at once (for tests and logs). */
+  inFlightMax = 0;
   private closed = false;
   private mariadb = false;
   private tables = new Map<string, MysqlTable>();
@@ -419,25 +431,35 @@ export class MysqlSourceReader implements SourceReader {
       }
       const splitter = new ChunkSplitter(conn, rt.def, rt.keyCols, this.cfg.chunkSize);
       let prev: ChunkRange | undefined = snap.last ? { index: snap.last.index, lo: snap.last.lo, hi: snap.last.hi } : undefined;
+      // Up to `workers.length` chunks are read at once, each on its own connection with its own watermarks and
+      // backfill; they are emitted in chunk order, so the state (finished chunks, last chunk) stays a prefix.
+      const workers = await this.snapshotWorkers(conn);
+      const free = [...workers];
+      const queue: { chunk: ChunkRange; read: Promise<{ rows: Map<string, unknown[]>; hw: BinlogPosition }> }[] = [];
+      let splitFrom = prev;
+      let exhausted = false;
       for (;;) {
         if (this.closed) return mk(snap);
-        const chunk = await splitter.next(prev).catch((e) => {
-          throw mapMysqlError(e, { doing: `splitting ${key} into chunks` });
-        });
-        if (!chunk) break;
-        const lw = this.cfg.backfillSkip ? undefined : await currentPosition(conn, this.mariadb);
-        const rows = new Map<string, unknown[]>();
-        await readChunk(conn, rt.def, rt.keyCols, chunk, (row) => {
-          const r = this.convertSnapshotRow(rt, row);
-          rows.set(keyString(r, rt.keyIdx), r);
-        }).catch((e) => {
-          throw mapMysqlError(e, { doing: `reading ${key}` });
-        });
-        let hw: BinlogPosition = { file: '', pos: 0 };
-        if (lw) {
-          hw = await currentPosition(conn, this.mariadb);
-          if (comparePositions(lw, hw) !== 0) await this.backfill(rt, chunk, rows, lw, hw);
+        while (!exhausted && free.length && queue.length < workers.length) {
+          const chunk = await splitter.next(splitFrom).catch((e) => {
+            throw mapMysqlError(e, { doing: `splitting ${key} into chunks` });
+          });
+          if (!chunk) {
+            exhausted = true;
+            break;
+          }
+          splitFrom = chunk;
+          const w = free.shift()!;
+          const read = this.readSnapshotChunk(w, rt, chunk).finally(() => free.push(w));
+          read.catch(() => undefined); // seen when it reaches the head of the queue
+          queue.push({ chunk, read });
+          this.inFlightMax = Math.max(this.inFlightMax, workers.length - free.length);
         }
+        const head = queue.shift();
+        if (!head) break;
+        const { chunk } = head;
+        const { rows, hw } = await head.read;
+        if (this.closed) return mk(snap);
         rowsRead += rows.size;
         const fin: FinishedChunk = { lo: chunk.lo, hi: chunk.hi, hw: { file: hw.file, pos: hw.pos } };
         finished.push(fin);
@@ -460,6 +482,9 @@ export class MysqlSourceReader implements SourceReader {
       const st = mk(next);
       yield { events: [], state: () => st as unknown as JsonValue };
     }
+    // the chunk readers' own connections are not needed by the binlog phase
+    for (const c of this.extraConns.splice(0)) c.destroy();
+    this.workers = undefined;
     // snapshot done: the binlog starts where the snapshot started, filtered by the chunks' high watermarks
     const start = snap.start;
     const catchUp = this.cfg.startupMode === 'snapshot' ? undefined : snap.chunks;
@@ -472,6 +497,50 @@ export class MysqlSourceReader implements SourceReader {
     };
     yield { events: [], state: () => done as unknown as JsonValue };
     return done;
+  }
+
+  /**
+   * Snapshot chunk readers: min(pipeline parallelism, connection.pool.size, ids in the server-id range), as Flink
+   * CDC (one server id per reader, for the backfill binlog reads). One reader uses the main connection.
+   */
+  private async snapshotWorkers(conn: mysql.Connection): Promise<SnapshotWorker[]> {
+    if (this.workers) return this.workers;
+    const ids = this.cfg.serverIdEnd - this.cfg.serverIdStart + 1;
+    const n = Math.max(1, Math.min(this.ctx.pipeline.parallelism, this.cfg.poolSize, ids));
+    if (this.ctx.pipeline.parallelism > n) {
+      this.logger.warn(`snapshot chunks are read by ${n} connection(s), not ${this.ctx.pipeline.parallelism} (pipeline parallelism): connection.pool.size is ${this.cfg.poolSize} and server-id has ${ids} id(s); give server-id a range (e.g. ${this.cfg.serverIdStart}-${this.cfg.serverIdStart + this.ctx.pipeline.parallelism - 1})`);
+    }
+    if (n === 1) {
+      this.workers = [{ conn, serverId: this.cfg.serverIdStart }];
+      return this.workers;
+    }
+    const workers: SnapshotWorker[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = await this.source.connect(this.ctx.signal);
+      this.extraConns.push(c);
+      workers.push({ conn: c, serverId: this.cfg.serverIdStart + i });
+    }
+    this.logger.info(`snapshot chunks are read in parallel by ${n} connections`);
+    this.workers = workers;
+    return workers;
+  }
+
+  /** Reads one chunk between its low and high watermark and merges the binlog in between (DBLog). */
+  private async readSnapshotChunk(w: SnapshotWorker, rt: TableRuntime, chunk: ChunkRange): Promise<{ rows: Map<string, unknown[]>; hw: BinlogPosition }> {
+    const lw = this.cfg.backfillSkip ? undefined : await currentPosition(w.conn, this.mariadb);
+    const rows = new Map<string, unknown[]>();
+    await readChunk(w.conn, rt.def, rt.keyCols, chunk, (row) => {
+      const r = this.convertSnapshotRow(rt, row);
+      rows.set(keyString(r, rt.keyIdx), r);
+    }).catch((e) => {
+      throw mapMysqlError(e, { doing: `reading ${rt.key}` });
+    });
+    let hw: BinlogPosition = { file: '', pos: 0 };
+    if (lw) {
+      hw = await currentPosition(w.conn, this.mariadb);
+      if (comparePositions(lw, hw) !== 0) await this.backfill(rt, chunk, rows, lw, hw, w.serverId);
+    }
+    return { rows, hw };
   }
 
   private convertSnapshotRow(rt: TableRuntime, row: unknown[]): unknown[] {
@@ -515,11 +584,11 @@ export class MysqlSourceReader implements SourceReader {
   }
 
   /** Applies the binlog between the chunk's low and high watermark to the chunk's rows (DBLog). */
-  private async backfill(rt: TableRuntime, chunk: ChunkRange, rows: Map<string, unknown[]>, lw: BinlogPosition, hw: BinlogPosition): Promise<void> {
+  private async backfill(rt: TableRuntime, chunk: ChunkRange, rows: Map<string, unknown[]>, lw: BinlogPosition, hw: BinlogPosition, serverId: number): Promise<void> {
     const bounds = this.chunkBounds(rt, { lo: chunk.lo, hi: chunk.hi, hw });
     const stream = new BinlogStream({
       connection: this.source.connectionConfig,
-      serverId: this.cfg.serverIdStart,
+      serverId,
       start: { kind: 'file', file: lw.file, position: lw.pos },
       nonBlocking: true,
       heartbeatIntervalMs: 0,
@@ -528,7 +597,7 @@ export class MysqlSourceReader implements SourceReader {
       compactJson: this.cfg.legacyJson,
       signal: this.ctx.signal,
     });
-    this.stream = stream;
+    this.backfills.add(stream);
     try {
       await stream.start();
       const keyOf = (r: unknown[]) => rt.keyIdx.map((i) => r[i]);
@@ -561,7 +630,7 @@ export class MysqlSourceReader implements SourceReader {
       }
     } finally {
       stream.close();
-      this.stream = undefined;
+      this.backfills.delete(stream);
     }
   }
 
@@ -776,7 +845,9 @@ export class MysqlSourceReader implements SourceReader {
     if (this.closed) return;
     this.closed = true;
     this.stream?.close();
+    for (const b of this.backfills) b.close();
     this.conn?.destroy();
+    for (const c of this.extraConns) c.destroy();
   }
 }
 

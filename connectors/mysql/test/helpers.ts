@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { validateOptions, type Event, type JsonValue, type Logger, type SourceReaderContext, type DataChangeEvent, type Schema } from '@cdc/core';
+import { validateOptions, type Event, type JsonValue, type Logger, type SourceReaderContext, type SourceReader, type DataChangeEvent, type Schema } from '@cdc/core';
 import { mysqlSourceFactory } from '../src/index.js';
 import type { MysqlDataSource } from '../src/mysql-source.js';
 
@@ -53,7 +53,7 @@ export interface RunResult {
  */
 export async function runReader(
   source: MysqlDataSource,
-  opts: { restoredState?: JsonValue; until?: (events: Event[]) => boolean; onBatch?: (n: number, events: Event[]) => Promise<void> | void; timeoutMs?: number; logger?: Logger; stopAfterState?: (events: Event[]) => boolean },
+  opts: { parallelism?: number; onReader?: (reader: SourceReader) => void; restoredState?: JsonValue; until?: (events: Event[]) => boolean; onBatch?: (n: number, events: Event[]) => Promise<void> | void; timeoutMs?: number; logger?: Logger; stopAfterState?: (events: Event[]) => boolean },
 ): Promise<RunResult> {
   const ac = new AbortController();
   const ctx: SourceReaderContext = {
@@ -61,9 +61,10 @@ export async function runReader(
     signal: ac.signal,
     logger: opts.logger ?? captureLogger().logger,
     metrics: { snapshotProgress: () => undefined, eventTime: () => undefined },
-    pipeline: { name: 'test', parallelism: 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
+    pipeline: { name: 'test', parallelism: opts.parallelism ?? 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
   };
   const reader = await source.createReader(ctx);
+  opts.onReader?.(reader);
   const events: Event[] = [];
   let state: JsonValue | undefined;
   let batches = 0;

@@ -131,10 +131,17 @@ const SECRET_PATTERNS: RegExp[] = [
   /(\bAuthorization["']?\s*[:=]\s*["']?(?:Basic|Bearer)\s+)([A-Za-z0-9+/=._-]+)/gi,
 ];
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export function redactSecrets(text: string): string {
   let out = text;
   for (const secret of registeredSecrets) {
-    if (out.includes(secret)) out = out.split(secret).join('******');
+    if (!out.includes(secret)) continue;
+    if (secret.length >= 8) out = out.split(secret).join('******');
+    // a short secret ("cdc") is also a common word part: redact it only where it stands alone as a value
+    else out = out.replace(new RegExp(`(^|[\\s"'=:,;(\\[])${escapeRegExp(secret)}(?=$|[\\s"',;)\\]])`, 'g'), '$1******');
   }
   for (const re of SECRET_PATTERNS) {
     out = out.replace(re, (_m, a: string, _b: string, c?: string) => `${a}******${typeof c === 'string' ? c : ''}`);

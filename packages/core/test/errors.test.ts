@@ -24,5 +24,8 @@ describe('errors', () => {
     registerSecret('s3cr3t-value');
     expect(new ConfigError('login with s3cr3t-value failed').message).not.toContain('s3cr3t-value');
     expect(describeError(new Error('token=abcdef'))).toBe('token=******');
+    // a short secret is redacted where it stands alone, not inside other words
+    registerSecret('abc');
+    expect(redactSecrets('login abc failed for abc-tool (abc)')).toBe('login ****** failed for abc-tool (******)');
   });
 });
