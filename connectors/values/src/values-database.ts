@@ -7,9 +7,9 @@
  * Instances are named (`sink.id`) and kept on globalThis, so a test and a pipeline that loaded the connector
  * through another module path (two copies of the package) still see the same database.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import {
+  writeFileAtomically,
   applySchemaChange as applyToSchema,
   DataError,
   decodeTagged,
@@ -226,7 +226,7 @@ export class ValuesDatabase {
       time: new Date().toISOString(),
       tables: this.content().map((c) => ({ tableId: c.tableId, schema: c.schema, rows: c.rows })),
     };
-    writeAtomically(path, encodeTagged(data));
+    writeFileAtomically(path, encodeTagged(data));
   }
 
   /** Replaces the content with an output file's, when the file exists. Returns whether it did. */
@@ -452,27 +452,6 @@ export interface ValuesOutput {
   readonly time: string;
   /** Tables by their printed id (`db.table`). */
   readonly tables: Readonly<Record<string, OutputTable>>;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  // the rename is durable only once the directory is
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
 }
 
 function isSchemaLike(v: unknown): v is Schema {

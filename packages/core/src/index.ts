@@ -14,3 +14,4 @@ export * from './catalog.js';
 export * from './registry.js';
 export * from './version.js';
 export * from './table-selector.js';
+export * from './atomic-file.js';

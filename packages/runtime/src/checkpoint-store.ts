@@ -3,9 +3,9 @@
  * file, fsync, rename, fsync the directory) so a crash leaves either the old or the new checkpoint, never half
  * of one. The previous checkpoint is kept beside it as a fallback for a human, not read automatically.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateError, decodeTagged, encodeTagged, type JsonValue, type Schema } from '@cdc/core';
+import { StateError, decodeTagged, encodeTagged, writeFileAtomically, type JsonValue, type Schema } from '@cdc/core';
 import type { SchemaOperatorState } from './schema-operator.js';
 
 export const CHECKPOINT_FORMAT = 1;
@@ -30,26 +30,6 @@ export interface CheckpointStore {
   load(): CheckpointData | undefined;
   save(data: CheckpointData): void;
   readonly location: string;
-}
-
-function writeAtomically(dir: string, name: string, text: string): void {
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  const target = join(dir, name);
-  if (existsSync(target)) renameSync(target, join(dir, `previous-${name}`));
-  renameSync(tmp, target);
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
 }
 
 export class FileCheckpointStore implements CheckpointStore {
@@ -89,8 +69,7 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   save(data: CheckpointData): void {
-    mkdirSync(this.dir, { recursive: true });
-    writeAtomically(this.dir, this.file, encodeTagged(data));
+    writeFileAtomically(this.location, encodeTagged(data), { keepPreviousAs: join(this.dir, `previous-${this.file}`) });
   }
 }
 
