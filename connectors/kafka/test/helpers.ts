@@ -1,0 +1,109 @@
+/**
+ * Test helpers: the real broker of tools/services/kafka, and reading a topic back to its end with a real
+ * kafkajs consumer (read_committed). "The end" is found without timing: a sentinel record is produced to every
+ * partition after the writes under test; a read_committed consumer sees it only once every transaction before
+ * it is committed or aborted, and everything before it has been read.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type IHeaders } from 'kafkajs';
+
+export const KAFKA_PORT = Number(process.env.CDC_KAFKA_PORT ?? 19092);
+export const BOOTSTRAP = `127.0.0.1:${KAFKA_PORT}`;
+export const SENTINEL_KEY = '__cdc_test_sentinel__';
+
+const script = join(import.meta.dirname, '..', '..', '..', 'tools', 'services', 'kafka');
+
+/** `tools/services/kafka start` (idempotent; the first run copies the jars from Maven). A failure is a test failure. */
+export function ensureKafka(timeoutMs = 9 * 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [script, 'start'], { timeout: timeoutMs, env: process.env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`tools/services/kafka start failed: ${String(stdout)}${String(stderr)}`));
+      else resolve();
+    });
+  });
+}
+
+export const kafka = new Kafka({ clientId: 'cdc-kafka-tests', brokers: [BOOTSTRAP], logLevel: logLevel.NOTHING });
+
+export async function createTopic(topic: string, partitions = 1): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ReadRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+}
+
+const headersOf = (h: IHeaders | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString() : String(v)]));
+
+/** Every record of `topic` (all partitions, in offset order per partition), sentinels left out. */
+export async function readTopic(topic: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const partitions = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.map((p) => p.partitionId).sort((a, b) => a - b);
+  await admin.disconnect();
+  const nonce = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({ topic, messages: partitions.map((partition) => ({ partition, key: SENTINEL_KEY, value: nonce })) });
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `cdc-test-${nonce}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const out: ReadRecord[] = [];
+  const seen = new Set<number>();
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${topic}: no sentinel on partitions ${partitions.filter((p) => !seen.has(p))} within ${timeoutMs} ms (read ${out.length})`)), timeoutMs);
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const key = message.key?.toString() ?? null;
+            if (key === SENTINEL_KEY) {
+              if (message.value?.toString() === nonce) seen.add(partition);
+              if (seen.size === partitions.length) {
+                clearTimeout(timer);
+                resolve();
+              }
+              return;
+            }
+            if (seen.has(partition)) return;
+            out.push({ topic, partition, offset: message.offset, key, value: message.value?.toString() ?? null, headers: headersOf(message.headers) });
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/** Records with the time-dependent fields (`ts_ms`, `ts` — processing time) replaced by 0. */
+export function withoutProcessingTime(value: string | null): string | null {
+  return value === null ? null : value.replace(/,"ts_ms":\d+}$/, ',"ts_ms":0}').replace(/,"ts_ms":\d+}}$/, ',"ts_ms":0}}').replace(/,"ts":\d+,"isDdl"/, ',"ts":0,"isDdl"');
+}
