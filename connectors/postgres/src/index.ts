@@ -1,0 +1,12 @@
+export { postgresSourceFactory } from './postgres-factory.js';
+export { PostgresDataSource, PostgresSourceReader, checkServer, HEARTBEAT_PREFIX, type PostgresState } from './postgres-source.js';
+export { POSTGRES_OPTIONS, POSTGRES_PREFIXES, STARTUP_MODES, readConfig, type PostgresSourceConfig, type StartupMode } from './postgres-options.js';
+export { mapPgError } from './postgres-errors.js';
+export { mapType, parseArray, type PgTypeInfo } from './postgres-types.js';
+export { decodePgOutput, UNCHANGED_TOAST, type PgOutputMessage } from './pgoutput.js';
+export { ReplicationStream, copyOut, splitCopyRow } from './pg-wire.js';
+export { formatLsn, parseLsn, type Lsn } from './lsn.js';
+
+import { postgresSourceFactory } from './postgres-factory.js';
+export const factories = [postgresSourceFactory];
+export default postgresSourceFactory;
