@@ -25,13 +25,17 @@ export const KAFKA_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-export const KAFKA_PREFIXES: readonly PassThroughPrefix[] = [
-  { prefix: 'properties.', description: 'Kafka producer properties (properties.bootstrap.servers is required)' },
-  { prefix: 'debezium-json.', description: 'debezium-json format options: timestamp-format.standard, encode.decimal-as-plain-number' },
-  { prefix: 'canal-json.', description: 'canal-json format options: timestamp-format.standard, encode.decimal-as-plain-number' },
-  { prefix: 'json.', description: 'json key format options: timestamp-format.standard, encode.decimal-as-plain-number' },
-  { prefix: 'csv.', description: 'csv key format options: timestamp-format.standard' },
-];
+/** The format options Flink CDC passes to its JSON / CSV formats (`<format>.<option>`), declared one by one. */
+const FORMAT_OPTIONS: readonly OptionSpec[] = (['debezium-json', 'canal-json', 'json', 'csv'] as const).flatMap((f): OptionSpec[] => [
+  { key: `${f}.timestamp-format.standard`, type: 'enum', values: ['SQL', 'ISO-8601'], default: 'SQL', description: `${f}: TIMESTAMP text as yyyy-MM-dd HH:mm:ss[.f] (SQL) or yyyy-MM-ddTHH:mm:ss[.f] (ISO-8601)` },
+  ...(f === 'csv'
+    ? []
+    : [{ key: `${f}.encode.decimal-as-plain-number`, type: 'boolean' as const, default: false, description: `${f}: write DECIMAL as 0.00000001 instead of Java's 1E-8 (both exact)` }]),
+]);
+
+export const KAFKA_OPTIONS_ALL: readonly OptionSpec[] = [...KAFKA_OPTIONS, ...FORMAT_OPTIONS];
+
+export const KAFKA_PREFIXES: readonly PassThroughPrefix[] = [{ prefix: 'properties.', description: 'Kafka producer properties (properties.bootstrap.servers is required)' }];
 
 export interface KafkaSinkConfig {
   readonly properties: Readonly<Record<string, string>>;
@@ -48,23 +52,11 @@ export interface KafkaSinkConfig {
   readonly keyEncoding: EncodingOptions;
 }
 
-const FORMAT_KEYS = new Set(['timestamp-format.standard', 'encode.decimal-as-plain-number']);
-
-function encoding(format: string, raw: Readonly<Record<string, string>>): EncodingOptions {
-  for (const k of Object.keys(raw)) {
-    if (!FORMAT_KEYS.has(k) && !(format === 'debezium-json' && k === 'include-schema.enabled')) {
-      throw new ConfigError(`option "${format}.${k}" is not supported`, { connector: 'kafka', hint: `supported: ${[...FORMAT_KEYS].map((x) => `${format}.${x}`).join(', ')}` });
-    }
-  }
-  const ts = (raw['timestamp-format.standard'] ?? 'SQL').toUpperCase();
-  if (ts !== 'SQL' && ts !== 'ISO-8601') {
-    throw new ConfigError(`option "${format}.timestamp-format.standard" has value ${JSON.stringify(raw['timestamp-format.standard'])}, expected SQL or ISO-8601`, { connector: 'kafka' });
-  }
-  const plain = (raw['encode.decimal-as-plain-number'] ?? 'false').toLowerCase();
-  if (plain !== 'true' && plain !== 'false') {
-    throw new ConfigError(`option "${format}.encode.decimal-as-plain-number" has value ${JSON.stringify(raw['encode.decimal-as-plain-number'])}, expected true or false`, { connector: 'kafka' });
-  }
-  return { timestampStandard: ts as TimestampStandard, decimalAsPlainNumber: plain === 'true' };
+function encoding(format: string, o: ResolvedOptions): EncodingOptions {
+  return {
+    timestampStandard: (o.string(`${format}.timestamp-format.standard`) ?? 'SQL') as TimestampStandard,
+    decimalAsPlainNumber: o.boolean(`${format}.encode.decimal-as-plain-number`) ?? false,
+  };
 }
 
 /** `k1:v1;k2:v2` (Flink CDC splits on `;`; `,` is accepted too, as its option description shows). */
@@ -107,9 +99,9 @@ export function readConfig(o: ResolvedOptions): KafkaSinkConfig {
     throw new ConfigError('option "debezium-json.include-schema.enabled" needs value.format: debezium-json', { connector: 'kafka' });
   }
   for (const f of ['debezium-json', 'canal-json', 'json', 'csv']) {
-    const given = Object.keys(o.prefixed(`${f}.`));
+    const given = Object.keys(o.values).filter((k) => k.startsWith(`${f}.`) && k !== 'debezium-json.include-schema.enabled' && o.values[k] !== FORMAT_OPTIONS.find((x) => x.key === k)?.default);
     if (given.length && f !== valueFormat && f !== keyFormat) {
-      throw new ConfigError(`options ${given.map((k) => `"${f}.${k}"`).join(', ')} are for format ${f}, which this sink does not use`, { connector: 'kafka', hint: `value.format is ${valueFormat}, key.format is ${keyFormat}` });
+      throw new ConfigError(`options ${given.map((k) => `"${k}"`).join(', ')} are for format ${f}, which this sink does not use`, { connector: 'kafka', hint: `value.format is ${valueFormat}, key.format is ${keyFormat}` });
     }
   }
   const topic = o.string('topic')?.trim() || undefined;
@@ -124,7 +116,7 @@ export function readConfig(o: ResolvedOptions): KafkaSinkConfig {
     topicMapping: parseMapping(o.string('sink.tableId-to-topic.mapping')),
     deliveryGuarantee: o.requireString('sink.delivery-guarantee') as DeliveryGuarantee,
     includeSchema,
-    valueEncoding: encoding(valueFormat, o.prefixed(`${valueFormat}.`)),
-    keyEncoding: encoding(keyFormat, o.prefixed(`${keyFormat}.`)),
+    valueEncoding: encoding(valueFormat, o),
+    keyEncoding: encoding(keyFormat, o),
   };
 }

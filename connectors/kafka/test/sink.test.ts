@@ -220,7 +220,8 @@ describe('kafka sink: failures', () => {
     expect(make({ 'value.format': 'avro' })).toThrow(/value.format.*debezium-json, canal-json/);
     expect(make({ 'sink.custom-header': 'novalue' })).toThrow(/sink.custom-header.*malformed/);
     expect(make({ 'sink.tableId-to-topic.mapping': 'a.b' })).toThrow(/sink.tableId-to-topic.mapping.*malformed/);
-    expect(make({ 'debezium-json.nope': 'x' })).toThrow(/debezium-json.nope.*not supported/);
+    expect(make({ 'debezium-json.nope': 'x' })).toThrow(/unknown option "debezium-json.nope"/);
+    expect(make({ 'canal-json.encode.decimal-as-plain-number': true })).toThrow(/canal-json.encode.decimal-as-plain-number.*format canal-json, which this sink does not use/);
     expect(make({ 'properties.acks': 'most' })).toThrow(/properties.acks/);
     expect(() => kafkaSinkFactory.create(factoryContext(kafkaSinkFactory, {}))).toThrow(/properties.bootstrap.servers/);
   });

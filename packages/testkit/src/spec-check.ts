@@ -5,8 +5,11 @@
 import { validateOptions, type Factory, type OptionSpec, type OptionType } from '@cdc/core';
 
 const OPTION_TYPES: readonly OptionType[] = ['string', 'int', 'long', 'double', 'boolean', 'duration', 'memory', 'enum', 'list', 'map', 'password'];
-/** Flink-style keys: lower-case words separated by dots, dashes or underscores (`scan.startup.mode`, `server-time-zone`). */
-const KEY_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/**
+ * Flink-style keys: lower-case words separated by dots, dashes or underscores (`scan.startup.mode`,
+ * `server-time-zone`); a word may go on in camelCase, as Flink CDC's own `sink.add-tableId-to-header-enabled`.
+ */
+const KEY_RE = /^[a-z0-9]+(?:[A-Z][a-z0-9]*)*(?:[._-][a-z0-9]+(?:[A-Z][a-z0-9]*)*)*$/;
 
 function defaultProblem(o: OptionSpec): string | undefined {
   if (o.default === undefined) return undefined;
