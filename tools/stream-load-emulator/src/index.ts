@@ -96,3 +96,4 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     },
   };
 }
+export { feConnection, readCoreRows, describeTable, type FeConnectionOptions } from './read-back.js';

@@ -172,7 +172,7 @@ export class LoadManager {
       const byLine = /^true$/i.test(headers['read_json_by_line'] ?? '');
       const parse = (s: string): unknown => {
         try {
-          return JSON.parse(s);
+          return JSON.parse(protectBigInts(s));
         } catch (e) {
           throw new BodyError(`[DATA_QUALITY_ERROR]Parse json data for JsonDoc failed. code: 3, error info: ${(e as Error).message}`);
         }
@@ -326,6 +326,41 @@ export class LoadManager {
   static bodyError(e: unknown): string | undefined {
     return e instanceof BodyError ? e.message : undefined;
   }
+}
+
+/**
+ * A BE parses JSON integers as exact 64/128-bit values; JSON.parse would round those above 2^53, so such
+ * literals (outside strings) are quoted before parsing: the column checks read the exact text.
+ */
+export function protectBigInts(text: string): string {
+  if (!/\d{16}/.test(text)) return text;
+  let out = '';
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      continue;
+    }
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9]/.test(text[j])) j++;
+      const isInt = !/[.eE]/.test(text[j] ?? '');
+      if (isInt && j - i >= 16) {
+        out += `${text.slice(last, i)}"${text.slice(i, j)}"`;
+        last = j;
+      }
+      while (j < text.length && /[0-9.eE+-]/.test(text[j])) j++;
+      i = j - 1;
+    }
+  }
+  return out + text.slice(last);
 }
 
 function unescapeSep(s: string): string {

@@ -60,6 +60,13 @@ interface Session {
   conn?: mysqlPromise.PoolConnection;
 }
 
+/** `db.t`, `` `db`.`t.x` `` or `t` -> parts. */
+function tableRef(text: string): { db?: string; table: string } {
+  const t = tokenize(text).filter((x) => x.kind === 'ident' || x.kind === 'quoted' || (x.kind === 'punct' && x.text === '.'));
+  if (t.length >= 3 && t[1].text === '.') return { db: t[0].text, table: t[2].text };
+  return { table: t[0]?.text ?? '' };
+}
+
 export class MysqlFrontend {
   private readonly server: MysqlServer;
   private nextId = 1;
@@ -205,12 +212,14 @@ export class MysqlFrontend {
       const like = m[2] !== undefined ? new RegExp(`^${m[2].replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`) : undefined;
       return this.rows(c, [`Tables_in_${db}`], cat.tablesOf(db).map((t) => t.table).filter((t) => !like || like.test(t)).sort().map((t) => [t]));
     }
-    if ((m = /^SHOW CREATE TABLE\s+(?:`?([^`.\s]+)`?\.)?`?([^`.\s]+)`?$/i.exec(sql))) {
-      const meta = this.findTable(s, m[1], m[2]);
+    if ((m = /^SHOW CREATE TABLE\s+(.+)$/i.exec(sql))) {
+      const n = tableRef(m[1]);
+      const meta = this.findTable(s, n.db, n.table);
       return this.rows(c, ['Table', 'Create Table'], [[meta.table, cat.showCreateTable(meta)]]);
     }
-    if ((m = /^(?:DESC|DESCRIBE|SHOW (?:FULL )?COLUMNS FROM)\s+(?:`?([^`.\s]+)`?\.)?`?([^`.\s]+)`?$/i.exec(sql))) {
-      const meta = this.findTable(s, m[1], m[2]);
+    if ((m = /^(?:DESC|DESCRIBE|SHOW (?:FULL )?COLUMNS FROM)\s+(.+)$/i.exec(sql))) {
+      const n = tableRef(m[1]);
+      const meta = this.findTable(s, n.db, n.table);
       const d = cat.describe(meta);
       const names = ['Field', 'Type', 'Null', 'Key', 'Default', 'Extra'];
       return this.rows(c, names, d.map((r) => names.map((n) => r[n])));

@@ -1,0 +1,6 @@
+/** The stream-load client shared by @cdc/connector-doris and @cdc/connector-starrocks. */
+export { httpRequest, basicAuth, HttpTransportError, type HttpRequest, type HttpResponse } from './http-client.js';
+export { StreamLoadClient, withRetries, stripQuery, type ClientOptions, type LoadOutcome, type StreamLoadResponse, type RetryOptions } from './stream-load-client.js';
+export { rowWriter, valueWriter, timestampText, instantInZone, type ValueWriter } from './json-rows.js';
+export { makeLabel, labelHead, labelPart, type LabelParts } from './labels.js';
+export { FeSql, parseJdbcUrl, type FeAddress } from './fe-sql.js';
