@@ -1,7 +1,7 @@
 /**
- * One sink writer: serializes every data change as it arrives, batches records up to ~90% of
- * max.request.size and keeps one batch in flight (so records of one key stay in order on their partition,
- * as with Java's idempotent producer), while the next batch is being serialized.
+ * One sink writer: serializes every data change as it arrives and sends it as soon as the connection is free:
+ * one batch in flight (so records of one key stay in order on their partition, as with Java's idempotent
+ * producer) while the next one, up to ~90% of max.request.size, fills up.
  *
  * - none / at-least-once: a plain kafkajs producer; a batch that fails with a retriable error (broker down,
  *   leader moving, topic not created yet) is sent again with backoff until delivery.timeout.ms (for a
@@ -173,24 +173,39 @@ export class KafkaSinkWriter implements SinkWriter {
         this.setSchema(e.tableId, applySchemaChange(this.state(e.tableId).schema, e));
       }
     }
+    this.kick();
   }
 
   private throwFailure(): void {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Sends the buffer once the previous batch is acknowledged (one batch in flight). */
+  /**
+   * Sends the buffer once no batch is in flight (one batch in flight keeps each partition in order). Called
+   * when the buffer is full (the caller waits: back-pressure), after each write() and when a batch is
+   * acknowledged (nobody waits: records go out as soon as the connection is free, batches grow under load).
+   */
   private async dispatch(): Promise<void> {
-    if (this.bufferBytes === 0) return;
-    if (this.inflight) await this.inflight;
+    while (this.inflight) await this.inflight;
     this.throwFailure();
+    if (this.bufferBytes === 0 || this.closed) return;
     const topicMessages: TopicMessages[] = [...this.buffer].map(([topic, messages]) => ({ topic, messages }));
     const count = topicMessages.reduce((n, t) => n + t.messages.length, 0);
     this.buffer = new Map();
     this.bufferBytes = 0;
-    this.inflight = this.deliver(topicMessages, count).catch((e: unknown) => {
-      this.failure = e;
-    });
+    const p: Promise<void> = this.deliver(topicMessages, count)
+      .catch((e: unknown) => {
+        this.failure = e;
+      })
+      .finally(() => {
+        if (this.inflight === p) this.inflight = undefined;
+        this.kick();
+      });
+    this.inflight = p;
+  }
+
+  private kick(): void {
+    if (!this.closed && this.failure === undefined && this.bufferBytes > 0 && !this.inflight) void this.dispatch().catch(() => undefined);
   }
 
   private async deliver(topicMessages: TopicMessages[], count: number): Promise<void> {
@@ -243,7 +258,7 @@ export class KafkaSinkWriter implements SinkWriter {
   async prepareCommit(checkpointId: number): Promise<JsonValue | undefined> {
     await this.dispatch();
     if (this.sink.config.deliveryGuarantee === 'none') return undefined;
-    if (this.inflight) await this.inflight;
+    while (this.inflight) await this.inflight;
     this.throwFailure();
     if (!this.exactlyOnce) return undefined;
     const session = this.session;
