@@ -75,7 +75,8 @@ export async function planChunks(
     const hi = mm.rows[0].hi;
     if (lo === null || hi === null) return { chunks: [{ lo: opts.from, hi: null }], estimatedRows };
     const span = BigInt(hi) - BigInt(lo) + 1n;
-    const rows = estimatedRows && estimatedRows > 0 ? estimatedRows : Number(span);
+    // never analyzed (reltuples -1) or empty statistics: count, the split depends on it
+    const rows = estimatedRows && estimatedRows > 0 ? estimatedRows : Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t} ${fromCond}`)).rows[0].n);
     const factor = Number(span) / rows;
     if (factor >= opts.distributionLower && factor <= opts.distributionUpper) {
       const step = BigInt(Math.max(1, Math.ceil(opts.chunkSize * Math.max(factor, 1))));
