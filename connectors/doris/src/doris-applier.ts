@@ -58,7 +58,7 @@ export class DorisMetadataApplier implements MetadataApplier {
           return;
         }
         case 'add.column':
-          for (const a of event.columns) await this.tolerate(() => fe.query(addColumnSql(id, a.column)), /already exists/i);
+          for (const a of event.columns) await this.tolerate(() => fe.query(addColumnSql(id, a.column, a.position === 'AFTER' ? a.existingColumn : undefined)), /already exists/i);
           return;
         case 'drop.column':
           for (const c of event.droppedColumnNames) await this.tolerate(() => fe.query(`ALTER TABLE ${name} DROP COLUMN ${q(c)}`), /does not exist|not exists/i);

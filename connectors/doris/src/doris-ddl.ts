@@ -70,8 +70,9 @@ export function createTableSql(id: TableId, s: Schema, o: CreateOptions): string
   return lines.join('\n');
 }
 
-export function addColumnSql(id: TableId, c: Column): string {
-  return `ALTER TABLE ${fullName(id)} ADD COLUMN ${columnDef(c, false)}`;
+/** ADD COLUMN, at the source's position when it is AFTER a column (FIRST/BEFORE would land among the keys: appended). */
+export function addColumnSql(id: TableId, c: Column, after?: string): string {
+  return `ALTER TABLE ${fullName(id)} ADD COLUMN ${columnDef(c, false)}${after ? ` AFTER ${q(after)}` : ''}`;
 }
 
 export function modifyColumnSql(id: TableId, name: string, type: DataType, comment?: string): string {

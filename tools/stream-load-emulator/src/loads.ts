@@ -274,6 +274,7 @@ export class LoadManager {
     const meta = this.catalog.table(txn.db, txn.table);
     if (!meta) throw new Error(`Unknown table '${txn.table}'`);
     const conn = await this.catalog.pool.getConnection();
+    const before = txn.status;
     try {
       await conn.beginTransaction();
       await applyRows(conn, `${q(this.catalog.storage(txn.db))}.${q(txn.table)}`, meta, txn.rows, txn.partial);
@@ -284,7 +285,7 @@ export class LoadManager {
       txn.rows = [];
     } catch (e) {
       await conn.rollback().catch(() => undefined);
-      txn.status = 'PREPARE';
+      txn.status = before;
       throw e;
     } finally {
       conn.release();
@@ -375,6 +376,12 @@ const CHUNK = 500;
 async function applyRows(conn: mysql.PoolConnection, target: string, meta: TableMeta, rows: readonly RowOp[], partial: boolean): Promise<void> {
   const keyed = meta.def.model !== 'DUPLICATE';
   const keys = meta.def.keys;
+  // Rows staged before a light schema change (2PC, transaction load) publish into the new schema: values of
+  // dropped columns are gone, added columns take their default.
+  const current = new Set(meta.def.columns.map((c) => c.name));
+  if (rows.some((r) => Object.keys(r.values).some((k) => !current.has(k)))) {
+    rows = rows.map((r) => ({ del: r.del, values: Object.fromEntries(Object.entries(r.values).filter(([k]) => current.has(k))) }));
+  }
   let i = 0;
   while (i < rows.length) {
     const first = rows[i];
