@@ -263,10 +263,12 @@ export class ReplicationStream {
     while (!this.queue.length) {
       if (this.error) throw this.error;
       if (this.ended || signal?.aborted) return undefined;
+      const onAbort = () => this.wake();
+      signal?.addEventListener('abort', onAbort, { once: true });
       await new Promise<void>((resolve) => {
         this.waiter = resolve;
-        signal?.addEventListener('abort', () => this.wake(), { once: true });
       });
+      signal?.removeEventListener('abort', onAbort);
     }
     const out = this.queue;
     this.queue = [];
