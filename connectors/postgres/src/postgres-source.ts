@@ -589,6 +589,7 @@ export class PostgresSourceReader implements SourceReader {
           await new Promise((r) => setImmediate(r));
         }
         const events = await results[i];
+        delete results[i]; // the chunk's rows go to the consumer; keep nothing of them
         emitted = i + 1;
         for (const w of windowWaiters.splice(0)) w();
         yield { index: i, events };

@@ -4,9 +4,10 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { peakRssMb, type Benchmark } from './bench.js';
+import { postgresSnapshotBenchmark, postgresStreamBenchmark } from './benchmarks/postgres.js';
 import { runtimeBenchmark } from './benchmarks/runtime.js';
 
-const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
