@@ -1,29 +1,22 @@
 /**
- * `npm run demo`: runs values-pipeline.yaml through the real CLI code path (registry, YAML, routes,
- * transform, schema evolution, checkpoints) and prints the sink tables at the end.
+ * `npm run demo [-- mysql | values]`:
+ * - mysql (default): MariaDB -> values sink with a snapshot and live changes, through `cdc run` (mysql-demo.ts);
+ * - values: a values -> values pipeline with routes, a transform and schema changes, no server (values-demo.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { main } from '@cdc/cli';
-import { tableIdString } from '@cdc/core';
-import { ValuesDatabase } from '@cdc/connector-values';
+import { mysqlDemo } from './mysql-demo.js';
+import { valuesDemo } from './values-demo.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const stateDir = mkdtempSync(join(tmpdir(), 'cdc-demo-'));
-const pipeline = join(here, 'values-pipeline.yaml');
-
-process.stdout.write(`\n== cdc run ${pipeline}\n\n`);
-const code = await main(['run', pipeline, '--state-dir', stateDir, '--no-progress']);
-if (code === 0) {
-  const db = ValuesDatabase.instance('default');
-  process.stdout.write('\n== sink tables after the run\n');
-  for (const id of db.tables()) {
-    const schema = db.schema(id)!;
-    process.stdout.write(`\n${tableIdString(id)} (${schema.columns.map((c) => c.name).join(', ')})\n`);
-    for (const row of db.rows(id)) process.stdout.write(`  ${row.map((v) => (v === null ? 'NULL' : String(v))).join(' | ')}\n`);
+const DEMOS: Record<string, () => Promise<number>> = { mysql: mysqlDemo, values: valuesDemo };
+const name = process.argv[2] ?? 'mysql';
+const demo = DEMOS[name];
+if (!demo) {
+  process.stderr.write(`unknown demo "${name}": npm run demo -- ${Object.keys(DEMOS).join(' | ')}\n`);
+  process.exitCode = 2;
+} else {
+  try {
+    process.exitCode = await demo();
+  } catch (e) {
+    process.stderr.write(`demo failed: ${(e as Error).message}\n`);
+    process.exitCode = 1;
   }
 }
-rmSync(stateDir, { recursive: true, force: true });
-process.exitCode = code;

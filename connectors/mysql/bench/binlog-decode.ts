@@ -5,8 +5,9 @@
  *   node --conditions=source --import tsx connectors/mysql/bench/binlog-decode.ts [rows=200000] [runs=3]
  *
  * Figures are row changes per second (best of `runs`), and ratios against mariadb-binlog measured in the same run.
+ * The functions are also used by `npm run bench -- mysql-binlog` (tools/bench), which adds the whole source reader.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import mysql from 'mysql2/promise';
 import ZongJi from '@vlasky/zongji';
@@ -16,15 +17,24 @@ import { columnHint } from '../src/mysql-types.js';
 import { discoverTables } from '../src/snapshot/discovery.js';
 import { TableFilter } from '../src/table-filter.js';
 import { openConnection } from '../src/binlog/client.js';
+import { benchReader } from './bench-source.js';
+import { fileURLToPath } from 'node:url';
 
-const ROWS = Number(process.argv[2] ?? 200_000);
-const RUNS = Number(process.argv[3] ?? 3);
 const DB = 'cdc_mysql_bench';
 const cfg = mariadbConfig();
 
-async function prepare(): Promise<{ file: string; start: number; end: number; endFile: string }> {
+export interface BinlogRange {
+  readonly file: string;
+  readonly start: number;
+  readonly end: number;
+  readonly endFile: string;
+}
+
+/** Writes ROWS row changes (1/2 inserts, 1/4 updates, 1/4 deletes) to cdc_mysql_bench.t in a new binlog file. */
+export async function prepare(ROWS: number): Promise<BinlogRange> {
+  await ensureService('mariadb');
   const c = await mysql.createConnection({ ...cfg, multipleStatements: true });
-  await c.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB};
+  await c.query(`CREATE DATABASE IF NOT EXISTS ${DB}; DROP TABLE IF EXISTS ${DB}.t;
     CREATE TABLE ${DB}.t (id BIGINT PRIMARY KEY, n INT, u INT UNSIGNED, d DECIMAL(18,6), f DOUBLE, s VARCHAR(64), dt DATETIME(6), ts TIMESTAMP(6) NULL, tx TEXT)`);
   await c.query('FLUSH BINARY LOGS');
   const [[st]] = (await c.query('SHOW MASTER STATUS')) as unknown as [[{ File: string; Position: number }]];
@@ -46,7 +56,8 @@ async function prepare(): Promise<{ file: string; start: number; end: number; en
   return { file: st.File, start: st.Position, end: en.Position, endFile: en.File };
 }
 
-async function ours(file: string, start: number, expected: number): Promise<number> {
+/** Seconds for our BinlogStream to decode the range (rows to final types, nothing else). */
+export async function ours(file: string, start: number, expected: number): Promise<number> {
   const conn = await openConnection(cfg);
   const [table] = await discoverTables(conn as never, new TableFilter([`${DB}.t`]));
   conn.destroy();
@@ -73,7 +84,7 @@ async function ours(file: string, start: number, expected: number): Promise<numb
   return Number(t1 - t0) / 1e9;
 }
 
-function zongji(file: string, start: number, expected: number): Promise<{ secs: number; sample: unknown }> {
+export function zongji(file: string, start: number, expected: number): Promise<{ secs: number; sample: unknown }> {
   return new Promise((resolve, reject) => {
     const z = new ZongJi({ ...cfg, dateStrings: true });
     let rows = 0;
@@ -99,23 +110,58 @@ function zongji(file: string, start: number, expected: number): Promise<{ secs: 
   });
 }
 
-function mariadbBinlog(file: string, start: number, end: number): Promise<number> {
+/** Seconds for `mariadb-binlog --read-from-remote-server --base64-output=DECODE-ROWS -v` to decode the range to /dev/null. */
+export function mariadbBinlog(file: string, start: number, end: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = execFile(
+    const child = spawn(
       'mariadb-binlog',
-      ['--read-from-remote-server', `--host=${cfg.host}`, `--port=${cfg.port}`, `--user=${cfg.user}`, `--password=${cfg.password}`, '--base64-output=DECODE-ROWS', '-v', `--start-position=${start}`, `--stop-position=${end}`, file],
-      { maxBuffer: 1 << 30 },
-      (err) => (err ? reject(err) : resolve(Number(process.hrtime.bigint() - t0) / 1e9)),
+      ['--no-defaults', '--read-from-remote-server', `--host=${cfg.host}`, `--port=${cfg.port}`, `--user=${cfg.user}`, '--base64-output=DECODE-ROWS', '-v', `--start-position=${start}`, `--stop-position=${end}`, file],
+      { env: { ...process.env, MYSQL_PWD: cfg.password }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    child.stdout?.resume();
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e9) : reject(new Error(`mariadb-binlog exited ${code}: ${err}`))));
   });
 }
 
+/** Seconds for a whole `mysql` source reader (decode, convert, events, state) to emit the range's row changes. */
+export async function sourceReader(file: string, start: number, expected: number): Promise<number> {
+  const { reader, abort } = await benchReader({
+    tables: `${DB}.t`,
+    'scan.startup.mode': 'specific-offset',
+    'scan.startup.specific-offset.file': file,
+    'scan.startup.specific-offset.pos': start,
+    'server-id': '5496',
+  });
+  const t0 = process.hrtime.bigint();
+  let events = 0;
+  try {
+    for await (const batch of reader.read()) {
+      for (const e of batch.events) if (e.kind === 'data') events++;
+      batch.state?.();
+      if (events >= expected) break;
+    }
+  } finally {
+    abort();
+    await reader.close();
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (events !== expected) throw new Error(`the source emitted ${events} row changes, expected ${expected}`);
+  return secs;
+}
+
+/** Row changes in a range of `rows` changes written by prepare(). */
+export const expectedChanges = (rows: number): number => rows - (rows % 4 === 0 ? 0 : rows % 4);
+
+async function main(): Promise<void> {
+const ROWS = Number(process.argv[2] ?? 200_000);
+const RUNS = Number(process.argv[3] ?? 3);
 await ensureService('mariadb');
-const { file, start, end, endFile } = await prepare();
+const { file, start, end, endFile } = await prepare(ROWS);
 if (endFile !== file) console.warn(`note: the range spans ${file}..${endFile}`);
-const expected = ROWS - (ROWS % 4 === 0 ? 0 : ROWS % 4);
+const expected = expectedChanges(ROWS);
 const best = { ours: Infinity, zongji: Infinity, ref: Infinity };
 let sample: unknown;
 for (let r = 0; r < RUNS; r++) {
@@ -134,3 +180,6 @@ console.log(`@vlasky/zongji:                ${rate(best.zongji)} rows/s (${best.
 console.log(`ours / zongji: ${(best.zongji / best.ours).toFixed(2)}x`);
 console.log('zongji sample row:', sample);
 process.exit(0);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -33,7 +33,7 @@ import type { MysqlSourceConfig } from './mysql-options.js';
 import { comparePositions, formatPosition, type BinlogPosition } from './position.js';
 import { ChunkSplitter, type ChunkRange, type KeyTuple, toParam } from './snapshot/chunks.js';
 import { discoverTables, type MysqlTable } from './snapshot/discovery.js';
-import { readChunk } from './snapshot/reader.js';
+import { readChunk, streamRows } from './snapshot/reader.js';
 import { TableFilter } from './table-filter.js';
 import { buildRuntime, compareKeys, keyString, tableKey, type TableRuntime } from './tables.js';
 
@@ -79,6 +79,11 @@ export interface MysqlState {
   readonly binlog?: BinlogState;
   /** Chunks whose high watermark the binlog has not passed yet. */
   readonly catchUp?: Record<string, FinishedChunk[]>;
+  /**
+   * Tables added on a restart (scan.newly-added-table.enabled) -> the position their snapshot started at: their
+   * binlog events (rows and DDL) before it are in the snapshot already and are skipped.
+   */
+  readonly since?: Record<string, BinlogPosition>;
 }
 
 function parseState(v: JsonValue | undefined): MysqlState | undefined {
@@ -199,6 +204,7 @@ function escapeRe(s: string): string {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(t);
@@ -314,8 +320,13 @@ export class MysqlSourceReader implements SourceReader {
     let state = parseState(this.ctx.restoredState);
     if (state) {
       this.setTables(new Map(Object.entries(state.tables)));
-      if (this.cfg.newlyAddedTables && state.binlog && !state.snapshot) {
-        this.logger.warn('scan.newly-added-table.enabled: snapshotting tables added to the tables option is done only before the binlog phase starts in this version');
+      if (this.cfg.newlyAddedTables) {
+        const added = await this.addNewTables(conn, state);
+        if (added) {
+          state = added.state;
+          const s1 = state;
+          yield { events: added.creates, state: () => s1 as unknown as JsonValue };
+        }
       }
     } else {
       state = await this.freshState(conn);
@@ -329,6 +340,25 @@ export class MysqlSourceReader implements SourceReader {
     }
     if (this.closed) return;
     yield* this.binlogPhase(state);
+  }
+
+  /**
+   * scan.newly-added-table.enabled on a restart: tables that match `tables` now but are not in the state (created
+   * while the pipeline was down, or `tables` was widened) are snapshotted, as Flink CDC does, then the binlog goes
+   * on from the saved position; their binlog events before their snapshot started are skipped (`since`).
+   */
+  private async addNewTables(conn: mysql.Connection, state: MysqlState): Promise<{ state: MysqlState; creates: Event[] } | undefined> {
+    const found = (await discoverTables(conn, this.source.filter)).filter((t) => !(tableKey(t.db, t.name) in state.tables));
+    if (!found.length) return undefined;
+    const start = await currentPosition(conn, this.mariadb);
+    const keys = found.map((t) => tableKey(t.db, t.name));
+    const tables = { ...state.tables, ...Object.fromEntries(found.map((t) => [tableKey(t.db, t.name), t])) };
+    this.setTables(new Map(Object.entries(tables)));
+    const since = { ...(state.since ?? {}), ...Object.fromEntries(keys.map((k) => [k, { file: start.file, pos: start.pos }])) };
+    this.logger.info(`newly added table(s) ${keys.join(', ')}: snapshot, then the binlog from the saved position (scan.newly-added-table.enabled)`);
+    const snapshot: SnapshotState = state.snapshot ? { ...state.snapshot, pending: [...state.snapshot.pending, ...keys] } : { start, pending: keys, chunks: {} };
+    const creates = keys.map((k) => Events.createTable(this.runtime(k)!.id, this.runtime(k)!.schema));
+    return { state: { ...state, tables, snapshot, since }, creates };
   }
 
   private async checkGrants(conn: mysql.Connection): Promise<void> {
@@ -351,8 +381,20 @@ export class MysqlSourceReader implements SourceReader {
     else if (unmatched.length) this.logger.warn(`table patterns that match no table: ${unmatched.join(', ')}`);
     this.setTables(new Map(found.map((t) => [tableKey(t.db, t.name), t])));
     for (const t of found) {
-      if (!t.primaryKey.length && !this.runtime(tableKey(t.db, t.name))!.keyIdx.length) {
-        this.logger.warn(`table ${t.db}.${t.name} has no primary key: it is read in one pass without chunks, and changes during its snapshot may be delivered twice; set scan.incremental.snapshot.chunk.key-column for it`);
+      if (t.primaryKey.length) continue;
+      const k = tableKey(t.db, t.name);
+      const keyCol = typeof this.cfg.chunkKeyColumns === 'string' ? this.cfg.chunkKeyColumns : this.cfg.chunkKeyColumns?.get(k);
+      const rt = this.runtime(k)!;
+      if (keyCol !== undefined && typeof this.cfg.chunkKeyColumns !== 'string' && !rt.keyIdx.length) {
+        throw new ConfigError(`scan.incremental.snapshot.chunk.key-column: table ${k} has no column "${keyCol}"`, {
+          connector: CONNECTOR,
+          hint: `use one of its columns (${t.columns.map((c) => c.name).join(', ')}), e.g. db.table:column`,
+        });
+      }
+      if (!rt.keyIdx.length) {
+        this.logger.warn(`table ${k} has no primary key: it is read in one pass (no chunks, no watermark merge: changes during its snapshot may be delivered twice, and a restart during it reads it again); set scan.incremental.snapshot.chunk.key-column to read it in chunks`);
+      } else {
+        this.logger.info(`table ${k} has no primary key: chunked by ${rt.keyCols[0].name} (scan.incremental.snapshot.chunk.key-column); changes made while a chunk is read may be delivered twice`);
       }
     }
     const mode = this.cfg.startupMode;
@@ -404,7 +446,9 @@ export class MysqlSourceReader implements SourceReader {
   private async *snapshotPhase(conn: mysql.Connection, state: MysqlState): AsyncGenerator<SourceBatch, MysqlState> {
     let snap = state.snapshot!;
     const tablesRec = state.tables;
-    const mk = (s: SnapshotState): MysqlState => ({ v: 1, mode: state.mode, tables: tablesRec, snapshot: s });
+    // a snapshot of tables added on a restart carries the binlog state to go on from
+    const carried = { ...(state.binlog ? { binlog: state.binlog } : {}), ...(state.catchUp ? { catchUp: state.catchUp } : {}), ...(state.since ? { since: state.since } : {}) };
+    const mk = (s: SnapshotState): MysqlState => ({ v: 1, mode: state.mode, tables: tablesRec, snapshot: s, ...carried });
     while (snap.pending.length && !this.closed) {
       const key = snap.pending[0];
       const rt = this.runtime(key);
@@ -415,14 +459,21 @@ export class MysqlSourceReader implements SourceReader {
       const finished = [...(snap.chunks[key] ?? [])];
       let rowsRead = 0;
       if (!rt.keyIdx.length) {
-        // no key: one pass, streamed in batches, no watermark merge
-        const batch: Event[] = [];
-        const pendingBatches: Event[][] = [];
-        await readChunk(conn, rt.def, [], undefined, (row) => {
-          batch.push(Events.insert(rt.id, this.convertSnapshotRow(rt, row), SNAPSHOT_META));
-          if (batch.length >= this.cfg.fetchSize) pendingBatches.push(batch.splice(0));
-        });
-        for (const b of pendingBatches) yield { events: b };
+        // no key and no chunk key column: one pass, streamed in batches with back-pressure, no watermark merge;
+        // the state moves only at the end of the table (a restart reads it again: at-least-once)
+        let batch: Event[] = [];
+        try {
+          for await (const row of streamRows(conn, rt.def, [], undefined, this.cfg.fetchSize)) {
+            batch.push(Events.insert(rt.id, this.convertSnapshotRow(rt, row), SNAPSHOT_META));
+            if (batch.length >= this.cfg.fetchSize) {
+              yield { events: batch };
+              batch = [];
+            }
+            if (this.closed) return mk(snap);
+          }
+        } catch (e) {
+          throw mapMysqlError(e, { doing: `reading ${rt.key}` });
+        }
         const next: SnapshotState = { ...snap, pending: snap.pending.slice(1), last: undefined };
         snap = next;
         const st = mk(next);
@@ -435,11 +486,12 @@ export class MysqlSourceReader implements SourceReader {
       // backfill; they are emitted in chunk order, so the state (finished chunks, last chunk) stays a prefix.
       const workers = await this.snapshotWorkers(conn);
       const free = [...workers];
-      const queue: { chunk: ChunkRange; read: Promise<{ rows: Map<string, unknown[]>; hw: BinlogPosition }> }[] = [];
+      const queue: { chunk: ChunkRange; read: Promise<{ rows: unknown[][]; hw: BinlogPosition }> }[] = [];
       let splitFrom = prev;
       let exhausted = false;
-      for (;;) {
-        if (this.closed) return mk(snap);
+      // starts chunk reads on free workers; called again as soon as a read ends, so the next chunk is read
+      // while the batches of the finished one are consumed
+      const fill = async () => {
         while (!exhausted && free.length && queue.length < workers.length) {
           const chunk = await splitter.next(splitFrom).catch((e) => {
             throw mapMysqlError(e, { doing: `splitting ${key} into chunks` });
@@ -455,18 +507,22 @@ export class MysqlSourceReader implements SourceReader {
           queue.push({ chunk, read });
           this.inFlightMax = Math.max(this.inFlightMax, workers.length - free.length);
         }
+      };
+      for (;;) {
+        if (this.closed) return mk(snap);
+        await fill();
         const head = queue.shift();
         if (!head) break;
         const { chunk } = head;
-        const { rows, hw } = await head.read;
+        const { rows: all, hw } = await head.read;
         if (this.closed) return mk(snap);
-        rowsRead += rows.size;
+        await fill();
+        rowsRead += all.length;
         const fin: FinishedChunk = { lo: chunk.lo, hi: chunk.hi, hw: { file: hw.file, pos: hw.pos } };
         finished.push(fin);
         const next: SnapshotState = { ...snap, chunks: { ...snap.chunks, [key]: [...finished] }, last: { index: chunk.index, lo: chunk.lo, hi: chunk.hi } };
         snap = next;
         const st = mk(next);
-        const all = [...rows.values()];
         for (let i = 0; i < all.length; i += this.cfg.fetchSize) {
           const part = all.slice(i, i + this.cfg.fetchSize).map((r) => Events.insert(rt.id, r, SNAPSHOT_META));
           const last = i + this.cfg.fetchSize >= all.length;
@@ -485,15 +541,17 @@ export class MysqlSourceReader implements SourceReader {
     // the chunk readers' own connections are not needed by the binlog phase
     for (const c of this.extraConns.splice(0)) c.destroy();
     this.workers = undefined;
-    // snapshot done: the binlog starts where the snapshot started, filtered by the chunks' high watermarks
+    // snapshot done: the binlog starts where the snapshot started (or goes on from the saved position, for tables
+    // added on a restart), filtered by the chunks' high watermarks
     const start = snap.start;
-    const catchUp = this.cfg.startupMode === 'snapshot' ? undefined : snap.chunks;
+    const catchUp = this.cfg.startupMode === 'snapshot' ? undefined : { ...(state.binlog ? state.catchUp : {}), ...snap.chunks };
     const done: MysqlState = {
       v: 1,
       mode: state.mode,
       tables: tablesRec,
-      binlog: { file: start.file, pos: start.pos, skip: 0, ...(start.gtid ? { gtid: start.gtid } : {}) },
+      binlog: state.binlog ?? { file: start.file, pos: start.pos, skip: 0, ...(start.gtid ? { gtid: start.gtid } : {}) },
       ...(catchUp && Object.keys(catchUp).length ? { catchUp } : {}),
+      ...(state.since ? { since: state.since } : {}),
     };
     yield { events: [], state: () => done as unknown as JsonValue };
     return done;
@@ -526,28 +584,38 @@ export class MysqlSourceReader implements SourceReader {
   }
 
   /** Reads one chunk between its low and high watermark and merges the binlog in between (DBLog). */
-  private async readSnapshotChunk(w: SnapshotWorker, rt: TableRuntime, chunk: ChunkRange): Promise<{ rows: Map<string, unknown[]>; hw: BinlogPosition }> {
+  private async readSnapshotChunk(w: SnapshotWorker, rt: TableRuntime, chunk: ChunkRange): Promise<{ rows: unknown[][]; hw: BinlogPosition }> {
     const lw = this.cfg.backfillSkip ? undefined : await currentPosition(w.conn, this.mariadb);
-    const rows = new Map<string, unknown[]>();
+    let rows: unknown[][] = [];
     await readChunk(w.conn, rt.def, rt.keyCols, chunk, (row) => {
-      const r = this.convertSnapshotRow(rt, row);
-      rows.set(keyString(r, rt.keyIdx), r);
+      rows.push(this.convertSnapshotRow(rt, row));
     }).catch((e) => {
       throw mapMysqlError(e, { doing: `reading ${rt.key}` });
     });
     let hw: BinlogPosition = { file: '', pos: 0 };
-    if (lw) {
+    if (lw && !rt.def.primaryKey.length) {
+      // chunked by scan.incremental.snapshot.chunk.key-column, no primary key: a row cannot be identified, so there
+      // is no merge; the binlog skips only the chunk's changes before its read began (they are in it) and delivers
+      // those made while it was read, which the read may have seen too (at-least-once, as Flink CDC)
+      hw = { file: lw.file, pos: lw.pos };
+    } else if (lw) {
       hw = await currentPosition(w.conn, this.mariadb);
-      if (comparePositions(lw, hw) !== 0) await this.backfill(rt, chunk, rows, lw, hw, w.serverId);
+      if (comparePositions(lw, hw) !== 0) {
+        // rows by key only when the binlog moved during the read (the common quiet case needs no map)
+        const byKey = new Map<string, unknown[]>();
+        for (const r of rows) byKey.set(keyString(r, rt.keyIdx), r);
+        await this.backfill(rt, chunk, byKey, lw, hw, w.serverId);
+        rows = [...byKey.values()];
+      }
     }
     return { rows, hw };
   }
 
+  /** Converts in place: the array is mysql2's fresh row, and one array less per row is less garbage. */
   private convertSnapshotRow(rt: TableRuntime, row: unknown[]): unknown[] {
     const conv = rt.snapshotConverters;
-    const out = new Array(conv.length);
-    for (let i = 0; i < conv.length; i++) out[i] = conv[i](row[i]);
-    return out;
+    for (let i = 0; i < conv.length; i++) row[i] = conv[i](row[i]);
+    return row;
   }
 
   private convertBinlogRow(rt: TableRuntime, row: unknown[]): unknown[] {
@@ -670,6 +738,11 @@ export class MysqlSourceReader implements SourceReader {
     let txnEvents = 0;
     let txnGtid: string | undefined;
     const sinceMillis = bl.sinceMillis;
+    let since = initial.since;
+    let maxSince: BinlogPosition | undefined;
+    for (const p of Object.values(since ?? {})) if (!maxSince || comparePositions(p, maxSince) > 0) maxSince = p;
+    /** The table was added on a restart and its snapshot started after this position. */
+    const beforeAdded = (key: string, here: BinlogPosition): boolean => !!since && key in since && comparePositions(here, since[key]) <= 0;
     let useGtidStart = !bl.file && !!bl.gtid;
     let tablesRec = this.tablesRecord();
     let stream: BinlogStream | undefined;
@@ -677,7 +750,7 @@ export class MysqlSourceReader implements SourceReader {
     const makeState = (): MysqlState => {
       const g = gtidText();
       const b: BinlogState = { file: committed.file, pos: committed.pos, skip: inTxn ? txnEvents : 0, ...(g ? { gtid: g } : {}), ...(sinceMillis ? { sinceMillis } : {}) };
-      return { v: 1, mode, tables: tablesRec, binlog: b, ...(catchUpRaw ? { catchUp: catchUpRaw } : {}) };
+      return { v: 1, mode, tables: tablesRec, binlog: b, ...(catchUpRaw ? { catchUp: catchUpRaw } : {}), ...(since ? { since } : {}) };
     };
 
     const commit = (file: string, logPos: number) => {
@@ -691,6 +764,10 @@ export class MysqlSourceReader implements SourceReader {
       txnEvents = 0;
       resumeSkip = 0;
       useGtidStart = false;
+      if (maxSince && committed.file && comparePositions(committed, maxSince) >= 0) {
+        since = undefined;
+        maxSince = undefined;
+      }
       if (maxHw && committed.file && comparePositions(committed, maxHw) >= 0) {
         catchUp = undefined;
         catchUpRaw = undefined;
@@ -704,8 +781,20 @@ export class MysqlSourceReader implements SourceReader {
       return txnEvents > resumeSkip;
     };
 
-    const handleDdl = (db: string, sql: string, out: Event[]) => {
-      const r = applyDdl(sql, db, this.tables, { filter: this.source.filter, tinyInt1isBit: cfg.tinyInt1isBit, includeComments: cfg.includeComments, logger: this.logger });
+    const handleDdl = (db: string, sql: string, here: BinlogPosition, out: Event[]) => {
+      let r = applyDdl(sql, db, this.tables, { filter: this.source.filter, tinyInt1isBit: cfg.tinyInt1isBit, includeComments: cfg.includeComments, logger: this.logger });
+      // DDL of a table added on a restart that is older than its snapshot: its definition is already today's
+      const early = new Set(r.touched.filter((k) => beforeAdded(k, here)));
+      if (early.size) {
+        const kept = new Map(r.tables);
+        for (const k of early) {
+          const old = this.tables.get(k);
+          if (old) kept.set(k, old);
+          else kept.delete(k);
+        }
+        r = { ...r, tables: kept, touched: r.touched.filter((k) => !early.has(k)) };
+      }
+      const isEarly = (e: Event): boolean => early.size > 0 && 'tableId' in e && early.has(tableKey(e.tableId.schema ?? '', e.tableId.table));
       if (r.unknown) {
         const msg = `DDL on captured table(s) ${r.unknown.tables.join(', ')} was not understood (${r.unknown.reason}); statement: ${sql}`;
         if (this.ctx.pipeline.schemaChangeBehavior === 'exception') throw new SchemaError(msg, { connector: CONNECTOR });
@@ -720,7 +809,7 @@ export class MysqlSourceReader implements SourceReader {
         }
       }
       for (const e of r.events) {
-        if (!fresh()) continue;
+        if (!fresh() || isEarly(e)) continue;
         if (cfg.schemaChangeEnabled || e.kind === 'create.table') out.push(e);
       }
     };
@@ -745,7 +834,7 @@ export class MysqlSourceReader implements SourceReader {
             if (!/^\s*XA\s+(END|PREPARE)/i.test(q)) commit(file, logPos);
             return;
           }
-          if (!isTransactionControl(q)) handleDdl(ev.schema, q, out);
+          if (!isTransactionControl(q)) handleDdl(ev.schema, q, { file, pos: logPos }, out);
           commit(file, logPos);
           return;
         }
@@ -769,8 +858,9 @@ export class MysqlSourceReader implements SourceReader {
             }
             return false;
           };
+          const early = beforeAdded(key, here);
           for (let i = 0; i < ev.rows.length; i++) {
-            if (!fresh() || old) continue;
+            if (!fresh() || old || early) continue;
             const row = this.convertBinlogRow(rt, ev.rows[i]);
             if (ev.op === 'insert') {
               if (!skipByChunk(row)) out.push(Events.insert(rt.id, row, meta));
@@ -788,7 +878,7 @@ export class MysqlSourceReader implements SourceReader {
       }
     };
 
-    while (!this.closed) {
+    while (!this.stopping) {
       const start: StartPosition = useGtidStart ? { kind: 'gtid', gtid: bl.gtid! } : { kind: 'file', file: committed.file, position: committed.pos };
       stream = new BinlogStream({
         connection: this.source.connectionConfig,
@@ -818,14 +908,14 @@ export class MysqlSourceReader implements SourceReader {
             }
             if (ev.header.timestamp) this.ctx.metrics.eventTime(ev.header.timestamp * 1000);
           }
-          if (this.closed) return;
+          if (this.stopping) return;
           const st = makeState();
           yield { events: out, state: () => st as unknown as JsonValue };
         }
-        if (this.closed) return;
+        if (this.stopping) return;
         throw mapMysqlError({ code: 'PROTOCOL_CONNECTION_LOST', message: 'the binlog stream ended' }, { doing: 'reading the binlog' });
       } catch (e) {
-        if (this.closed) return;
+        if (this.stopping) return;
         const err = mapMysqlError(e, { doing: 'reading the binlog' });
         if (!err.retryable || failures >= cfg.connectMaxRetries) throw err;
         failures++;
@@ -839,6 +929,11 @@ export class MysqlSourceReader implements SourceReader {
         this.stream = undefined;
       }
     }
+  }
+
+  /** Closed, or the pipeline is stopping (the signal also ends the binlog stream: not a lost connection). */
+  private get stopping(): boolean {
+    return this.closed || this.ctx.signal.aborted;
   }
 
   async close(): Promise<void> {

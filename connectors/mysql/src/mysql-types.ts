@@ -183,7 +183,12 @@ export interface ConverterOptions {
   readonly table?: string;
 }
 
-const isZeroDate = (s: string): boolean => s.startsWith('0000-') || s.slice(4, 8) === '-00-' || s.slice(7, 10) === '-00';
+const ZERO = 48;
+/** '0000-..', 'yyyy-00-..', 'yyyy-mm-00..' (char codes: no substring per value on the snapshot path). */
+const isZeroDate = (s: string): boolean =>
+  (s.charCodeAt(0) === ZERO && s.charCodeAt(1) === ZERO && s.charCodeAt(2) === ZERO && s.charCodeAt(3) === ZERO) ||
+  (s.charCodeAt(5) === ZERO && s.charCodeAt(6) === ZERO) ||
+  (s.charCodeAt(8) === ZERO && s.charCodeAt(9) === ZERO);
 
 /**
  * Converts a native value (binlog decoder output; snapshot values go through `textToNative` first) into core's
@@ -301,5 +306,53 @@ export function textToNative(c: MysqlColumn): Converter {
       return nn((v) => (v instanceof Uint8Array ? new Uint8Array(v) : new Uint8Array(Buffer.from(String(v), 'utf8'))));
     default:
       return nn((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  }
+}
+
+/**
+ * Snapshot text (mysql2 value) -> core value in one step for the common column types (the snapshot's hot path:
+ * one closure per column, no intermediate native value); other types compose `textToNative` and `makeConverter`.
+ */
+export function snapshotConverter(c: MysqlColumn, type: DataType, opts: ConverterOptions = {}): Converter {
+  const t = c.dataType.toLowerCase();
+  const slow = makeConverter(c, type, opts);
+  const text = textToNative(c);
+  const composed: Converter = (v) => slow(text(v));
+  switch (type.type) {
+    case 'TINYINT':
+    case 'SMALLINT':
+    case 'INT':
+      // mysql2 parses these integer columns to numbers already
+      return t === 'bit' || t === 'bigint' ? composed : (v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v));
+    case 'BIGINT':
+      return t === 'bigint' ? (v) => (v === null || v === undefined ? null : BigInt(v as string)) : composed;
+    case 'DECIMAL':
+    case 'VARCHAR':
+    case 'CHAR':
+      return (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : composed(v));
+    case 'STRING':
+      return t === 'enum' || t === 'json' || t.endsWith('text') ? (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : composed(v)) : composed;
+    case 'DOUBLE':
+      return t === 'double' || t === 'real' ? (v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v)) : composed;
+    case 'BOOLEAN':
+      return t === 'tinyint' ? (v) => (v === null || v === undefined ? null : typeof v === 'number' ? v !== 0 : composed(v)) : composed;
+    case 'TIMESTAMP':
+      if (t !== 'datetime') return composed;
+      return (v) => {
+        if (v === null || v === undefined) return null;
+        const s = v as string;
+        return isZeroDate(s) ? composed(s) : s.length > 10 ? s.slice(0, 10) + 'T' + s.slice(11) : s;
+      };
+    case 'TIMESTAMP_LTZ':
+      if (t !== 'timestamp') return composed;
+      return (v) => {
+        if (v === null || v === undefined) return null;
+        const s = v as string;
+        return isZeroDate(s) ? composed(s) : s.slice(0, 10) + 'T' + s.slice(11) + 'Z';
+      };
+    case 'DATE':
+      return (v) => (v === null || v === undefined ? null : isZeroDate(v as string) ? composed(v) : v);
+    default:
+      return composed;
   }
 }

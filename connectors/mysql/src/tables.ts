@@ -1,7 +1,7 @@
 /** Per-table runtime: core schema, value converters, key positions. */
 import { column as makeColumn, schema as makeSchema, tableId, type Logger, type Schema, type TableId } from '@cdc/core';
 import type { ColumnHint } from './binlog/rows.js';
-import { columnHint, makeConverter, textToNative, toDataType, type Converter, type MysqlColumn } from './mysql-types.js';
+import { columnHint, makeConverter, snapshotConverter, toDataType, type Converter, type MysqlColumn } from './mysql-types.js';
 import type { MysqlTable } from './snapshot/discovery.js';
 
 export interface TableRuntime {
@@ -46,11 +46,7 @@ export function buildRuntime(def: MysqlTable, opts: RuntimeOptions): TableRuntim
     ...(opts.includeComments && def.comment ? { comment: def.comment } : {}),
   });
   const converters = def.columns.map((c, i) => makeConverter(c, schema.columns[i].type, { logger: opts.logger, table: tableKey(def.db, def.name) }));
-  const snapshotConverters = def.columns.map((c, i) => {
-    const a = textToNative(c);
-    const b = converters[i];
-    return (v: unknown) => b(a(v));
-  });
+  const snapshotConverters = def.columns.map((c, i) => snapshotConverter(c, schema.columns[i].type, { logger: opts.logger, table: tableKey(def.db, def.name) }));
   const keyNames = def.primaryKey.length ? def.primaryKey : opts.chunkKeyColumn ? [opts.chunkKeyColumn] : [];
   const keyIdx = keyNames.map((k) => def.columns.findIndex((c) => c.name === k));
   return {

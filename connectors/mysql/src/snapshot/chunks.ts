@@ -32,6 +32,11 @@ export function toParam(v: KeyValue): string | Buffer {
   return typeof v === 'string' ? v : Buffer.from(v.b64, 'base64');
 }
 
+function fromDriverEquals(v: unknown, k: KeyValue): boolean {
+  const a = fromDriver(v);
+  return typeof a === 'string' ? a === k : typeof k !== 'string' && a.b64 === k.b64;
+}
+
 export function fromDriver(v: unknown): KeyValue {
   if (v instanceof Uint8Array) return { b64: Buffer.from(v).toString('base64') };
   return String(v);
@@ -55,7 +60,11 @@ export function keyCompareParams(values: KeyTuple): (string | Buffer)[] {
   return out;
 }
 
-export function chunkWhere(keyCols: readonly string[], c: ChunkRange): { sql: string; params: (string | Buffer)[] } {
+/**
+ * WHERE clause of a chunk. `nullable`: the (single, chunk-key-column) key may be NULL; MySQL sorts NULL first, so
+ * the first chunk also takes the NULL rows (a comparison with NULL is never true).
+ */
+export function chunkWhere(keyCols: readonly string[], c: ChunkRange, nullable = false): { sql: string; params: (string | Buffer)[] } {
   const conds: string[] = [];
   const params: (string | Buffer)[] = [];
   if (c.lo) {
@@ -63,7 +72,7 @@ export function chunkWhere(keyCols: readonly string[], c: ChunkRange): { sql: st
     params.push(...keyCompareParams(c.lo));
   }
   if (c.hi) {
-    conds.push(keyCompareSql(keyCols, '<'));
+    conds.push(nullable && !c.lo ? `(${keyCompareSql(keyCols, '<')} OR ${quoteId(keyCols[0])} IS NULL)` : keyCompareSql(keyCols, '<'));
     params.push(...keyCompareParams(c.hi));
   }
   return { sql: conds.length ? conds.join(' AND ') : '1=1', params };
@@ -117,11 +126,30 @@ export class ChunkSplitter {
     const cols = this.keyCols.map((c) => c.name);
     const where = lo ? `WHERE ${keyCompareSql(cols, '>=')}` : '';
     const sql = `SELECT ${cols.map(quoteId).join(', ')} FROM ${qualified(this.table)} ${where} ORDER BY ${cols.map(quoteId).join(', ')} LIMIT 1 OFFSET ${this.chunkSize}`;
-    const rows = await new Promise<unknown[][]>((resolve, reject) =>
-      this.conn.query({ sql, values: lo ? keyCompareParams(lo) : [], rowsAsArray: true }, (err, res) => (err ? reject(err) : resolve(res as unknown[][]))),
-    );
+    const rows = await this.rows(sql, lo ? keyCompareParams(lo) : []);
     if (!rows.length) return { index, lo, hi: null };
-    return { index, lo, hi: rows[0].map(fromDriver) };
+    let hi = rows[0];
+    if (this.keyCols.length === 1) {
+      const k = quoteId(cols[0]);
+      // a chunk key column (not a primary key) may repeat values and hold NULLs: a boundary must be a value
+      // after lo, and not NULL (the first chunk takes the NULLs, see chunkWhere)
+      if (hi[0] === null) {
+        const [m] = await this.rows(`SELECT MIN(${k}) FROM ${qualified(this.table)}`, []);
+        if (m[0] === null) return { index, lo, hi: null };
+        hi = m;
+      } else if (lo && fromDriverEquals(hi[0], lo[0])) {
+        const [n] = await this.rows(`SELECT MIN(${k}) FROM ${qualified(this.table)} WHERE ${k} > ?`, [toParam(lo[0])]);
+        if (n[0] === null) return { index, lo, hi: null };
+        hi = n;
+      }
+    }
+    return { index, lo, hi: hi.map(fromDriver) };
+  }
+
+  private rows(sql: string, values: (string | Buffer)[]): Promise<unknown[][]> {
+    return new Promise<unknown[][]>((resolve, reject) =>
+      this.conn.query({ sql, values, rowsAsArray: true }, (err, res) => (err ? reject(err) : resolve(res as unknown[][]))),
+    );
   }
 }
 

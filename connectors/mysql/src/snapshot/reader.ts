@@ -9,7 +9,7 @@ const GEOMETRY = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipo
 /**
  * Rows of a chunk in key order, as mysql2 returns them on a snapshot connection (text for numbers beyond 2^53,
  * decimals and temporals; bytes for binary columns). `onRow` is called per row; the promise settles at the end.
- * The socket is paused while `onRow` returns a promise (back-pressure).
+ * For one chunk (bounded rows); whole tables go through `streamRows`.
  */
 export function readChunk(
   conn: mysql.Connection,
@@ -18,14 +18,10 @@ export function readChunk(
   chunk: ChunkRange | undefined,
   onRow: (row: unknown[]) => void,
 ): Promise<number> {
-  const cols = table.columns.map((c) => quoteId(c.name)).join(', ');
-  const keys = keyCols.map((c) => quoteId(c.name)).join(', ');
-  const where = chunk ? chunkWhere(keyCols.map((c) => c.name), chunk) : { sql: '1=1', params: [] };
-  const sql = `SELECT ${cols} FROM ${qualified(table)} WHERE ${where.sql}${keys ? ` ORDER BY ${keys}` : ''}`;
-  const hasGeometry = table.columns.some((c) => GEOMETRY.has(c.dataType));
+  const { sql, values, typeCast } = chunkQuery(table, keyCols, chunk);
   return new Promise((resolve, reject) => {
     let n = 0;
-    const q = conn.query({ sql, values: where.params, rowsAsArray: true, ...(hasGeometry ? { typeCast: geometryTypeCast } : {}) });
+    const q = conn.query({ sql, values, rowsAsArray: true, ...(typeCast ? { typeCast } : {}) });
     q.on('result', (row) => {
       n++;
       onRow(row as unknown as unknown[]);
@@ -33,4 +29,28 @@ export function readChunk(
     q.on('error', reject);
     q.on('end', () => resolve(n));
   });
+}
+
+function chunkQuery(table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined): { sql: string; values: (string | Buffer)[]; typeCast?: typeof geometryTypeCast } {
+  const cols = table.columns.map((c) => quoteId(c.name)).join(', ');
+  const keys = keyCols.map((c) => quoteId(c.name)).join(', ');
+  const where = chunk ? chunkWhere(keyCols.map((c) => c.name), chunk, keyCols.length === 1 && keyCols[0].nullable) : { sql: '1=1', params: [] };
+  const sql = `SELECT ${cols} FROM ${qualified(table)} WHERE ${where.sql}${keys ? ` ORDER BY ${keys}` : ''}`;
+  const hasGeometry = table.columns.some((c) => GEOMETRY.has(c.dataType));
+  return { sql, values: where.params, ...(hasGeometry ? { typeCast: geometryTypeCast } : {}) };
+}
+
+/**
+ * Rows of a whole table (or chunk) as an async iterable with back-pressure: the connection is paused while the
+ * consumer does not pull (mysql2's query stream), so a table of any size is read with bounded memory.
+ */
+export async function* streamRows(conn: mysql.Connection, table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined, highWaterMark = 1024): AsyncGenerator<unknown[]> {
+  const { sql, values, typeCast } = chunkQuery(table, keyCols, chunk);
+  const q = conn.query({ sql, values, rowsAsArray: true, ...(typeCast ? { typeCast } : {}) });
+  const stream = q.stream({ highWaterMark });
+  try {
+    for await (const row of stream) yield row as unknown[];
+  } finally {
+    stream.destroy();
+  }
 }
