@@ -5,11 +5,10 @@
 import { cpus, totalmem } from 'node:os';
 import { peakRssMb, type Benchmark } from './bench.js';
 import { mysqlBinlogBenchmark, mysqlSnapshotBenchmark } from './benchmarks/mysql.js';
-import { kafkaBenchmark } from './benchmarks/kafka.js';
 import { postgresSnapshotBenchmark, postgresStreamBenchmark } from './benchmarks/postgres.js';
 import { runtimeBenchmark } from './benchmarks/runtime.js';
 
-const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, kafkaBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
