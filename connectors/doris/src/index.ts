@@ -8,7 +8,6 @@ export { DORIS_OPTIONS, DORIS_PREFIXES, readDorisConfig, type DorisConfig } from
 export { dorisType } from './doris-types.js';
 export { createTableSql, columnDef } from './doris-ddl.js';
 export * from './stream-load/index.js';
-export { BufferedWriter, type TableLoader, type TableTarget, type RowOps, type BufferedWriterOptions } from './stream-load/buffered-writer.js';
 
 import { dorisSinkFactory } from './doris-factory.js';
 export const factories = [dorisSinkFactory];

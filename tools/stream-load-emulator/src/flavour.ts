@@ -49,6 +49,6 @@ export const features = (f: Flavour) => ({
   mergeOnWriteDefault: f.kind === 'doris' && (f.major > 2 || (f.major === 2 && f.minor >= 1)),
   /** Doris 2.x+ prefixes data quality failures. */
   dataQualityPrefix: f.kind === 'doris' && f.major >= 2,
-  /** StarRocks 3.x supports RENAME COLUMN (3.3+ really; we allow 3.x). */
-  renameColumn: f.kind === 'doris' || f.major >= 3,
+  /** StarRocks supports RENAME COLUMN from 3.3. */
+  renameColumn: f.kind === 'doris' || f.major > 3 || (f.major === 3 && f.minor >= 3),
 });

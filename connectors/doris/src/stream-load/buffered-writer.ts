@@ -51,6 +51,8 @@ export interface BufferedWriterOptions {
   readonly ignoreUpdateBefore: boolean;
   readonly zone: string;
   readonly logger: Logger;
+  /** Body framing: JSON lines (Doris read_json_by_line) or one JSON array (StarRocks strip_outer_array). */
+  readonly framing?: 'lines' | 'array';
   /** Markers of a table (depends on whether it has a key and on options). */
   rowOps(t: TableTarget): RowOps;
 }
@@ -168,7 +170,7 @@ export class BufferedWriter implements SinkWriter {
   /** Hands the table's buffer to the loader; waits while `queueSize` loads are in flight. */
   private async flush(b: Buffer_): Promise<void> {
     if (!b.lines.length) return;
-    const body = Buffer.from(b.lines.join('\n'), 'utf8');
+    const body = Buffer.from(this.o.framing === 'array' ? `[${b.lines.join(',\n')}]` : b.lines.join('\n'), 'utf8');
     const rows = b.lines.length;
     b.lines = [];
     b.bytes = 0;

@@ -4,3 +4,4 @@ export { StreamLoadClient, withRetries, stripQuery, type ClientOptions, type Loa
 export { rowWriter, valueWriter, timestampText, instantInZone, type ValueWriter } from './json-rows.js';
 export { makeLabel, labelHead, labelPart, type LabelParts } from './labels.js';
 export { FeSql, parseJdbcUrl, type FeAddress } from './fe-sql.js';
+export { BufferedWriter, type TableLoader, type TableTarget, type RowOps, type BufferedWriterOptions } from './buffered-writer.js';
