@@ -51,7 +51,7 @@ export interface Emulator {
   /** State of a label: UNKNOWN, PREPARE, PRECOMMITTED/PREPARED, VISIBLE, ABORTED. */
   labelState(db: string, label: string): string;
   /** Labels (with states) of a database whose name starts with `prefix`. */
-  labels(db: string, prefix?: string): { label: string; status: string; txnId: number }[];
+  labels(db: string, prefix?: string): { label: string; status: string; txnId: number; table: string; rows: number }[];
   close(): Promise<void>;
 }
 

@@ -91,8 +91,8 @@ export class LoadManager {
     return this.txns.get(`${db}/${label}`);
   }
 
-  list(db: string, prefix: string): { label: string; status: string; txnId: number }[] {
-    return [...this.txns.values()].filter((t) => t.db === db && t.label.startsWith(prefix)).map((t) => ({ label: t.label, status: t.status, txnId: t.id }));
+  list(db: string, prefix: string): { label: string; status: string; txnId: number; table: string; rows: number }[] {
+    return [...this.txns.values()].filter((t) => t.db === db && t.label.startsWith(prefix)).map((t) => ({ label: t.label, status: t.status, txnId: t.id, table: t.table, rows: t.total - t.filtered }));
   }
 
   txnById(id: number): Txn | undefined {

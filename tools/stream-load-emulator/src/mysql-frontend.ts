@@ -152,7 +152,8 @@ export class MysqlFrontend {
 
   private async storageConn(s: Session): Promise<mysqlPromise.PoolConnection> {
     if (!s.conn) s.conn = await this.catalog.pool.getConnection();
-    await s.conn.query(s.db ? `USE \`${this.catalog.storage(s.db)}\`` : `USE \`${this.catalog.sys}\``);
+    // Without a selected database, information_schema: nothing of MariaDB's own databases is reachable.
+    await s.conn.query(s.db ? `USE \`${this.catalog.storage(s.db)}\`` : 'USE information_schema');
     return s.conn;
   }
 
@@ -245,8 +246,14 @@ export class MysqlFrontend {
     let out = '';
     let last = 0;
     const infoSchema = /information_schema/i.test(sql);
+    const TABLE_CONTEXT = new Set(['FROM', 'JOIN', 'INTO', 'UPDATE', 'TABLE', 'EXISTS']);
     tokens.forEach((t, i) => {
       const next = tokens[i + 1];
+      const prev = tokens[i - 1];
+      if ((t.kind === 'ident' || t.kind === 'quoted') && next?.text === '.' && prev && (TABLE_CONTEXT.has(prev.text.toUpperCase()) || prev.text === ',') && !dbs.has(t.text) && t.text.toLowerCase() !== 'information_schema') {
+        // A database of this FE only: MariaDB's other databases do not exist here.
+        if (TABLE_CONTEXT.has(prev.text.toUpperCase())) throw this.catalog.unknownDatabase(t.text);
+      }
       const qualifies = (t.kind === 'ident' || t.kind === 'quoted') && next?.kind === 'punct' && next.text === '.' && dbs.has(t.text);
       const literal = infoSchema && t.kind === 'string' && dbs.has(t.text);
       if (!qualifies && !literal) return;
