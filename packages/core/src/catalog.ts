@@ -69,7 +69,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   entry('kafka', ['sink'], 'Kafka sink (debezium-json / canal-json)', [{ name: 'Kafka', versions: [] }]),
   entry('elasticsearch', ['sink'], 'Elasticsearch sink (bulk API)', [{ name: 'Elasticsearch', versions: ['6.x', '7.x', '8.x'] }]),
   entry('doris', ['sink'], 'Apache Doris sink (stream load)', [{ name: 'Apache Doris', versions: ['1.2.x', '2.x', '3.x'] }], 'available'),
-  entry('starrocks', ['sink'], 'StarRocks sink (stream load)', [{ name: 'StarRocks', versions: ['2.x', '3.x'] }]),
+  entry('starrocks', ['sink'], 'StarRocks sink (stream load)', [{ name: 'StarRocks', versions: ['2.x', '3.x'] }], 'available'),
   entry('paimon', ['sink'], 'Apache Paimon table sink', [{ name: 'Paimon', versions: ['0.6', '0.7', '0.8', '0.9', '1.0'] }]),
   entry('iceberg', ['sink'], 'Apache Iceberg table sink', [{ name: 'Apache Iceberg', versions: [] }]),
   entry('fluss', ['sink'], 'Fluss sink', [{ name: 'Fluss', versions: [] }]),
