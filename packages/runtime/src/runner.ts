@@ -173,10 +173,6 @@ export class PipelineRun {
     const interval = this.p.settings.checkpointIntervalMs;
     let nextCheckpoint = Date.now() + interval;
     let pendingNext: Promise<Wake> | undefined;
-    const abortWake = new Promise<Wake>((resolve) => {
-      if (this.abort.signal.aborted) resolve({ kind: 'abort' });
-      this.abort.signal.addEventListener('abort', () => resolve({ kind: 'abort' }), { once: true });
-    });
     for (;;) {
       if (!pendingNext) {
         pendingNext = it.next().then((result): Wake => ({ kind: 'batch', result }));
@@ -187,8 +183,17 @@ export class PipelineRun {
       const checkpointWake = new Promise<Wake>((resolve) => {
         timer = setTimeout(() => resolve({ kind: 'checkpoint' }), Math.max(0, nextCheckpoint - Date.now()));
       });
+      // a fresh abort promise per wait: every race against one long-lived promise leaves a reaction on it that
+      // keeps that race's result (a whole batch) alive until the pipeline ends
+      let onAbort: (() => void) | undefined;
+      const abortWake = new Promise<Wake>((resolve) => {
+        if (this.abort.signal.aborted) return resolve({ kind: 'abort' });
+        onAbort = () => resolve({ kind: 'abort' });
+        this.abort.signal.addEventListener('abort', onAbort, { once: true });
+      });
       const wake = await Promise.race([pendingNext, checkpointWake, abortWake]);
       clearTimeout(timer);
+      if (onAbort) this.abort.signal.removeEventListener('abort', onAbort);
       if (wake.kind === 'abort') {
         this.logger.info('stopping: taking a final checkpoint');
         return 'signal';
