@@ -34,14 +34,17 @@ const ctx: SourceReaderContext = {
 };
 const reader = await source.createReader(ctx);
 const t0 = process.hrtime.bigint();
+const c0 = process.cpuUsage();
 let events = 0;
 for await (const b of reader.read()) {
   for (const e of b.events) if (e.kind === 'data') events++;
   if (events >= job.expect) break;
 }
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+const cu = process.cpuUsage(c0);
+const cpuSecs = (cu.user + cu.system) / 1e6;
 ac.abort();
 await reader.close();
 const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-process.stdout.write(`${JSON.stringify({ events, secs, peakRssMb: m ? Math.round(Number(m[1]) / 1024) : -1 })}\n`);
+process.stdout.write(`${JSON.stringify({ events, secs, cpuSecs, peakRssMb: m ? Math.round(Number(m[1]) / 1024) : -1 })}\n`);
 process.exit(0);

@@ -119,6 +119,134 @@ export function copyOut(client: pg.Client, sql: string, onRow: (fields: (string 
   });
 }
 
+interface RawSocket {
+  on(event: 'data', l: (b: Buffer) => void): void;
+  on(event: 'close' | 'error', l: (e?: unknown) => void): void;
+  removeListener(event: string, l: (...a: never[]) => void): void;
+  listeners(event: 'data'): ((b: Buffer) => void)[];
+  removeAllListeners(event: 'data'): void;
+  write(b: Buffer): boolean;
+  pause(): void;
+  resume(): void;
+}
+
+/** A COPY in progress: `done` resolves with the row count; pause/resume hold the socket (back-pressure). */
+export interface CopyOut {
+  readonly done: Promise<number>;
+  pause(): void;
+  resume(): void;
+}
+
+/** An ErrorResponse body (fields: S severity, C code, M message ...) as an Error with `code`, like pg's. */
+function errorFromResponse(buf: Buffer, start: number, end: number): Error & { code?: string } {
+  const fields: Record<string, string> = {};
+  let p = start;
+  while (p < end && buf[p] !== 0) {
+    const k = String.fromCharCode(buf[p]);
+    const z = buf.indexOf(0, p + 1);
+    fields[k] = buf.toString('utf8', p + 1, z);
+    p = z + 1;
+  }
+  const e = new Error(fields.M ?? 'unknown server error') as Error & { code?: string; severity?: string };
+  e.code = fields.C;
+  e.severity = fields.S;
+  return e;
+}
+
+/**
+ * `COPY ... TO STDOUT` read straight from the socket of an idle pg client: the rows are split where they lie in
+ * the socket buffers instead of going through pg's message objects (one per row), which made the snapshot
+ * several times slower than psql. pg's own listeners are put back after ReadyForQuery.
+ */
+export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (string | null)[]) => void): CopyOut {
+  const sock = (client as unknown as { connection: { stream: RawSocket } }).connection.stream;
+  const saved = sock.listeners('data');
+  sock.removeAllListeners('data');
+  let paused = false;
+  const done = new Promise<number>((resolve, reject) => {
+    let pending: Buffer | null = null;
+    let rows = 0;
+    let error: unknown;
+    let finished = false;
+    const finish = (rest?: Buffer) => {
+      finished = true;
+      if (paused) {
+        paused = false;
+        sock.resume();
+      }
+      sock.removeListener('data', onData);
+      sock.removeListener('close', onClose);
+      for (const l of saved) sock.on('data', l);
+      if (rest && rest.length) for (const l of saved) l(rest);
+      if (error) reject(error);
+      else resolve(rows);
+    };
+    const onClose = () => {
+      if (finished) return;
+      error ??= Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      finish();
+    };
+    const onData = (chunk: Buffer) => {
+      const buf = (pending ? Buffer.concat([pending, chunk]) : chunk) as Buffer & { utf8Slice(start: number, end: number): string };
+      pending = null;
+      let off = 0;
+      const n = buf.length;
+      // position of the next backslash: rows without one (no NULL, no escape) need no field-by-field look
+      let bs = -2;
+      while (n - off >= 5) {
+        const type = buf[off];
+        const end = off + 1 + buf.readInt32BE(off + 1);
+        if (end > n) break;
+        const start = off + 5;
+        if (type === 0x64 /* d: CopyData, one row */) {
+          if (!error) {
+            try {
+              if (bs !== -1 && bs < start) {
+                bs = buf.indexOf(92, start);
+              }
+              const line = buf.utf8Slice(start, buf[end - 1] === 10 ? end - 1 : end);
+              onRow(bs >= 0 && bs < end ? splitCopyRow(line) : line.split('\t'));
+              rows++;
+            } catch (e) {
+              error = e;
+            }
+          }
+        } else if (type === 0x45 /* E */) {
+          error ??= errorFromResponse(buf, start, end);
+        } else if (type === 0x5a /* Z: ReadyForQuery */) {
+          finish(buf.subarray(end));
+          return;
+        }
+        // H (CopyOutResponse), c (CopyDone), C (CommandComplete), N (notice), S (parameter): nothing to do
+        off = end;
+      }
+      if (off < n) pending = Buffer.from(buf.subarray(off));
+    };
+    sock.on('data', onData);
+    sock.on('close', onClose);
+    const len = Buffer.byteLength(sql) + 5;
+    const q = Buffer.alloc(1 + len);
+    q[0] = 0x51; // Q
+    q.writeInt32BE(len, 1);
+    q.write(sql, 5);
+    q[len] = 0;
+    sock.write(q);
+  });
+  return {
+    done,
+    pause() {
+      if (paused) return;
+      paused = true;
+      sock.pause();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      sock.resume();
+    },
+  };
+}
+
 /** One XLogData message: the WAL position it starts at and its pgoutput payload. */
 export interface WalMessage {
   readonly walStart: Lsn;
@@ -145,7 +273,7 @@ export class ReplicationStream {
   private started = false;
   private startWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private connection: PgConnection | undefined;
+  private sock: RawSocket | undefined;
   /** Highest WAL position received. */
   received: Lsn = 0n;
   private flushed: Lsn;
@@ -161,38 +289,50 @@ export class ReplicationStream {
     this.highWater = opts.highWater ?? 20_000;
   }
 
-  /** Sends START_REPLICATION; resolves when the server has started streaming (CopyBothResponse). */
+  /**
+   * Sends START_REPLICATION; resolves when the server has started streaming (CopyBothResponse). The copy-both
+   * stream is read straight from the socket (like copyOutRaw): pg is not used on this connection afterwards.
+   */
   start(): Promise<void> {
-    const self = this;
-    const sub = {
-      submit(connection: PgConnection) {
-        self.connection = connection;
-        (connection as unknown as NodeJS.EventEmitter).once('replicationStart', () => {
-          self.started = true;
-          self.startWaiter?.resolve();
-        });
-        connection.query(self.sql);
-      },
-      handleCopyData(msg: CopyDataMessage) {
-        self.onCopyData(msg.chunk);
-      },
-      handleError(e: unknown) {
-        self.fail(e);
-      },
-      handleReadyForQuery() {
-        self.ended = true;
-        self.wake();
-      },
-      handleCommandComplete() {},
-      handleRowDescription() {},
-      handleDataRow() {},
-      handleEmptyQuery() {},
-      handlePortalSuspended() {},
-      handleCopyInResponse() {},
+    const sock = (this.client as unknown as { connection: { stream: RawSocket } }).connection.stream;
+    sock.removeAllListeners('data');
+    this.sock = sock;
+    let pending: Buffer | null = null;
+    const onData = (chunk: Buffer) => {
+      const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+      pending = null;
+      let off = 0;
+      const n = buf.length;
+      while (n - off >= 5) {
+        const type = buf[off];
+        const end = off + 1 + buf.readInt32BE(off + 1);
+        if (end > n) break;
+        const start = off + 5;
+        if (type === 0x64 /* d */) this.onCopyData(buf.subarray(start, end));
+        else if (type === 0x57 /* W: CopyBothResponse */) {
+          this.started = true;
+          this.startWaiter?.resolve();
+        } else if (type === 0x45 /* E */) this.fail(errorFromResponse(buf, start, end));
+        else if (type === 0x63 /* c: CopyDone */ || type === 0x5a /* Z */) {
+          this.ended = true;
+          this.wake();
+        }
+        off = end;
+      }
+      if (off < n) pending = Buffer.from(buf.subarray(off));
     };
+    sock.on('data', onData);
+    sock.on('close', () => this.fail(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' })));
+    sock.on('error', (e) => this.fail(e));
     return new Promise<void>((resolve, reject) => {
       this.startWaiter = { resolve, reject };
-      this.client.query(sub as unknown as Submittable);
+      const len = Buffer.byteLength(this.sql) + 5;
+      const q = Buffer.alloc(1 + len);
+      q[0] = 0x51; // Q
+      q.writeInt32BE(len, 1);
+      q.write(this.sql, 5);
+      q[len] = 0;
+      sock.write(q);
       this.timer = setInterval(() => this.sendStatus(false), this.opts.statusIntervalMs ?? 10_000);
       this.timer.unref();
     });
@@ -219,7 +359,7 @@ export class ReplicationStream {
       this.queue.push({ walStart, data: b.subarray(25) });
       if (this.queue.length >= this.highWater && !this.paused) {
         this.paused = true;
-        this.connection?.stream.pause();
+        this.sock?.pause();
       }
       if (this.queue.length === 1) this.wake();
     } else if (kind === 0x6b /* k: primary keepalive */) {
@@ -241,8 +381,12 @@ export class ReplicationStream {
   }
 
   private sendStatus(replyRequested: boolean): void {
-    if (!this.connection || this.ended || this.error) return;
-    const b = Buffer.alloc(34);
+    if (!this.sock || this.ended || this.error) return;
+    // CopyData('d', length) wrapping the standby status update ('r')
+    const m = Buffer.alloc(39);
+    m[0] = 0x64;
+    m.writeInt32BE(38, 1);
+    const b = m.subarray(5);
     b[0] = 0x72; // r
     // written/applied = flushed too: reporting a later write position would let synchronous replication
     // settings treat data we have not made durable as replicated
@@ -252,7 +396,7 @@ export class ReplicationStream {
     b.writeBigInt64BE(BigInt(Date.now()) * 1000n - PG_EPOCH_MICROS, 25);
     b[33] = replyRequested ? 1 : 0;
     try {
-      this.connection.sendCopyFromChunk(b);
+      this.sock.write(m);
     } catch {
       // the connection is gone; the read loop reports it
     }
@@ -274,7 +418,7 @@ export class ReplicationStream {
     this.queue = [];
     if (this.paused) {
       this.paused = false;
-      this.connection?.stream.resume();
+      this.sock?.resume();
     }
     return out;
   }

@@ -31,7 +31,7 @@ import {
 } from '@cdc/core';
 import { connect, destroy, sleep } from './connection.js';
 import { formatLsn, isLsnText, parseLsn, type Lsn } from './lsn.js';
-import { ReplicationStream } from './pg-wire.js';
+import { ReplicationStream, type CopyOut } from './pg-wire.js';
 import { PG_EPOCH_MICROS, UNCHANGED_TOAST, decodePgOutput, type PgOutputMessage, type TupleValue } from './pgoutput.js';
 import { CONNECTOR, mapPgError } from './postgres-errors.js';
 import type { PostgresSourceConfig } from './postgres-options.js';
@@ -174,7 +174,8 @@ export async function checkServer(c: pg.Client, user: string): Promise<Connectio
   if (Number(v.senders) < 1) problems.push('max_wal_senders is 0: set it to at least 1 and restart the server');
   if (!v.rolreplication && !v.rolsuper) problems.push(`user "${user}" lacks the REPLICATION attribute: ALTER ROLE ${user} REPLICATION`);
   const major = Number(/^(\d+)/.exec(v.version)?.[1] ?? 0);
-  if (major && major < 10) problems.push(`PostgreSQL ${v.version} has no pgoutput: use PostgreSQL 10 or later`);
+  // pgoutput's `messages` option (heartbeats through pg_logical_emit_message) came with PostgreSQL 14
+  if (major && major < 14) problems.push(`PostgreSQL ${v.version} is too old: this connector needs PostgreSQL 14 or later (pgoutput with logical decoding messages)`);
   return { system: 'PostgreSQL', version: v.version, problems };
 }
 
@@ -517,8 +518,13 @@ export class PostgresSourceReader implements SourceReader {
       });
       let rowsRead = 0;
       const chunks = plan.chunks;
-      for await (const { index, events } of this.readChunks(workers, rt, chunks)) {
+      for await (const { index, events, last: chunkDone } of this.readChunks(workers, rt, chunks)) {
         rowsRead += events.length;
+        if (!chunkDone) {
+          // rows of a chunk not finished yet: the state stays that of the chunk before
+          yield { events };
+          continue;
+        }
         const last = index === chunks.length - 1;
         if (last) await this.endSnapshot(workers);
         this.ctx.metrics.snapshotProgress({ table: rt.id, rowsRead, ...(plan.estimatedRows !== undefined ? { rowsTotal: plan.estimatedRows } : {}), done: last });
@@ -537,34 +543,59 @@ export class PostgresSourceReader implements SourceReader {
     return streamState();
   }
 
-  /** Reads chunks with every worker, at most one chunk ahead per worker, and yields them in order. */
-  private async *readChunks(workers: Worker[], rt: TableRuntime, chunks: Chunk[]): AsyncGenerator<{ index: number; events: Event[] }> {
-    const results: Promise<Event[]>[] = new Array(chunks.length);
+  /**
+   * Reads chunks with every worker, at most one chunk ahead per worker, and yields their rows in chunk order,
+   * as they arrive: a chunk is never held whole (a worker's socket is paused while its rows wait), so memory
+   * stays at a few thousand rows per worker whatever the chunk size. `last` marks the final batch of a chunk.
+   */
+  private async *readChunks(workers: Worker[], rt: TableRuntime, chunks: Chunk[]): AsyncGenerator<{ index: number; events: Event[]; last: boolean }> {
+    interface Live {
+      rows: Event[];
+      done: boolean;
+      error: unknown;
+      copy?: CopyOut;
+    }
+    const HIGH = 2048;
+    const live: (Live | undefined)[] = new Array(chunks.length);
     let next = 0;
     let emitted = 0;
     let inFlight = 0;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
     const windowWaiters: (() => void)[] = [];
     const id = rt.id;
     const conv = rt.converters;
-    const read = async (w: Worker, i: number): Promise<Event[]> => {
-      const events: Event[] = [];
+    const read = async (w: Worker, i: number): Promise<void> => {
+      const l: Live = { rows: [], done: false, error: undefined };
+      live[i] = l;
       inFlight++;
       this.inFlightMax = Math.max(this.inFlightMax, inFlight);
       try {
-        await readChunk(w.client, rt, chunks[i], (f) => {
+        const copy = readChunk(w.client, rt, chunks[i], (f) => {
           const row = new Array(conv.length);
           for (let j = 0; j < conv.length; j++) {
             const v = f[j];
             row[j] = v === null ? null : conv[j](v);
           }
-          events.push(Events.insert(id, row, SNAPSHOT_META));
+          l.rows.push(Events.insert(id, row, SNAPSHOT_META));
+          if (l.rows.length >= HIGH) {
+            l.copy?.pause();
+            if (i === emitted) signal();
+          }
         });
+        l.copy = copy;
+        await copy.done;
       } catch (e) {
-        throw this.err(e, `reading ${rt.key}`);
+        l.error = this.err(e, `reading ${rt.key}`);
       } finally {
         inFlight--;
+        l.done = true;
+        signal();
       }
-      return events;
     };
     const loops = workers.map(async (w) => {
       for (;;) {
@@ -576,23 +607,33 @@ export class PostgresSourceReader implements SourceReader {
           continue;
         }
         next++;
-        results[i] = read(w, i);
-        await results[i].catch(() => undefined);
+        signal();
+        await read(w, i);
       }
     });
-    const all = Promise.all(loops);
-    all.catch(() => undefined);
+    Promise.all(loops).catch(() => undefined);
     try {
       for (let i = 0; i < chunks.length; i++) {
-        while (!results[i]) {
+        for (;;) {
           if (this.closed) return;
-          await new Promise((r) => setImmediate(r));
+          const l = live[i];
+          if (l && (l.rows.length >= HIGH / 2 || l.done)) {
+            if (l.error) throw l.error;
+            const events = l.rows;
+            l.rows = [];
+            l.copy?.resume();
+            const last = l.done && true;
+            if (events.length || last) yield { index: i, events, last };
+            if (last) break;
+            continue;
+          }
+          await new Promise<void>((r) => {
+            wake = r;
+          });
         }
-        const events = await results[i];
-        delete results[i]; // the chunk's rows go to the consumer; keep nothing of them
+        live[i] = undefined;
         emitted = i + 1;
         for (const w of windowWaiters.splice(0)) w();
-        yield { index: i, events };
         if (this.closed) return;
       }
     } finally {

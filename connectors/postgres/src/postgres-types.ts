@@ -133,6 +133,10 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
       return {
         type: DataTypes.TIMESTAMP(typmod >= 0 ? typmod : 6),
         convert: (s) => {
+          // fast path: 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+          if (s.length >= 19 && s.length <= 26 && s.charCodeAt(10) === 32 && s.charCodeAt(4) === 45 && s.charCodeAt(18) !== 43 && s.indexOf('+', 19) < 0 && s.indexOf(' ', 11) < 0) {
+            return `${s.slice(0, 10)}T${s.slice(11)}`;
+          }
           const m = TS_RE.exec(s);
           if (m && !m[5]) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}`;
           report(`timestamp ${s}`);
@@ -143,6 +147,11 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
       return {
         type: DataTypes.TIMESTAMP_LTZ(typmod >= 0 ? typmod : 6),
         convert: (s) => {
+          // fast path: 'YYYY-MM-DD HH:MM:SS[.ffffff]+00' (the session time zone is UTC)
+          const n = s.length;
+          if (n >= 22 && n <= 29 && s.charCodeAt(10) === 32 && s.charCodeAt(4) === 45 && s.charCodeAt(n - 3) === 43 && s.charCodeAt(n - 2) === 48 && s.charCodeAt(n - 1) === 48) {
+            return `${s.slice(0, 10)}T${s.slice(11, n - 3)}Z`;
+          }
           const m = TS_RE.exec(s);
           if (m && m[5]) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}Z`;
           report(`timestamptz ${s}`);

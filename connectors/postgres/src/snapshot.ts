@@ -4,7 +4,7 @@
  * with COPY (SELECT ...) TO STDOUT inside a transaction that imported the slot's exported snapshot.
  */
 import type pg from 'pg';
-import { copyOut } from './pg-wire.js';
+import { copyOutRaw, type CopyOut } from './pg-wire.js';
 import { qualified, quoteIdent, type TableRuntime } from './tables.js';
 
 /** Key values as text (null bound = open end). Chunks of a keyless table carry page numbers as [page]. */
@@ -108,8 +108,8 @@ export async function planChunks(
 }
 
 /** Reads one chunk with COPY; `onRow` gets the text fields in column order. */
-export function readChunk(client: pg.Client, rt: TableRuntime, chunk: Chunk, onRow: (fields: (string | null)[]) => void): Promise<number> {
+export function readChunk(client: pg.Client, rt: TableRuntime, chunk: Chunk, onRow: (fields: (string | null)[]) => void): CopyOut {
   const cond = keyCond(client, rt, chunk);
   const cols = rt.def.columns.map((c) => quoteIdent(c.name)).join(', ');
-  return copyOut(client, `COPY (SELECT ${cols} FROM ${qualified(rt.def)}${cond ? ` WHERE ${cond}` : ''}) TO STDOUT`, onRow);
+  return copyOutRaw(client, `COPY (SELECT ${cols} FROM ${qualified(rt.def)}${cond ? ` WHERE ${cond}` : ''}) TO STDOUT`, onRow);
 }
