@@ -4,6 +4,7 @@ import { ConfigError, describeError, isCdcError, isUsageError } from '@cdc/core'
 import { catalogCommand } from './commands/catalog.js';
 import { checkCommand } from './commands/check.js';
 import { connectorsCommand } from './commands/connectors.js';
+import { newCommand } from './commands/new.js';
 import { runCommand } from './commands/run.js';
 import type { Io } from './io.js';
 
@@ -16,13 +17,18 @@ const USAGE = `cdc — change data capture pipelines (Flink CDC pipeline YAML, n
 Usage:
   cdc run <pipeline.yaml> [--state-dir DIR] [--plugin-dir DIR]... [--no-progress]
   cdc check <pipeline.yaml> [--connect] [--plugin-dir DIR]... [--json]
-  cdc connectors [--plugin-dir DIR]... [--json]
+  cdc connectors [--plugin-dir DIR]... [--load] [--json]
+  cdc new connector <name> [--kind sink|source] [--scope @acme] [--dir DIR]
   cdc catalog [--json]
 
 Options:
   --state-dir DIR     where checkpoints are kept (default: .cdc-state/ beside the pipeline file)
   --plugin-dir DIR    also look for connector packages here (repeatable)
   --connect           check: also connect to the source and sink servers
+  --load              connectors: also import each package (exit 1 if one fails to load)
+  --kind KIND         new connector: sink (default) or source
+  --scope SCOPE       new connector: npm scope of the package (default: none, cdc-connector-<name>)
+  --dir DIR           new connector: where to create it (default: ./<package name without scope>)
   --json              machine-readable output
   --log-level LEVEL   debug | info | warn | error (default info)
   --log-format FMT    text | json (default text)
@@ -37,6 +43,10 @@ const OPTIONS = {
   'state-dir': { type: 'string' },
   'plugin-dir': { type: 'string', multiple: true },
   connect: { type: 'boolean' },
+  load: { type: 'boolean' },
+  kind: { type: 'string' },
+  scope: { type: 'string' },
+  dir: { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
@@ -52,6 +62,10 @@ export interface ParsedArgs {
   readonly stateDir?: string;
   readonly pluginDirs: readonly string[];
   readonly connect: boolean;
+  readonly load: boolean;
+  readonly kind?: string;
+  readonly scope?: string;
+  readonly dir?: string;
   readonly json: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat: 'text' | 'json';
@@ -79,6 +93,10 @@ function parse(argv: readonly string[]): ParsedArgs | 'help' | 'version' {
     ...(typeof values['state-dir'] === 'string' ? { stateDir: values['state-dir'] } : {}),
     pluginDirs: (values['plugin-dir'] as string[] | undefined) ?? [],
     connect: values.connect === true,
+    load: values.load === true,
+    ...(typeof values.kind === 'string' ? { kind: values.kind } : {}),
+    ...(typeof values.scope === 'string' ? { scope: values.scope } : {}),
+    ...(typeof values.dir === 'string' ? { dir: values.dir } : {}),
     json: values.json === true,
     logLevel: level as ParsedArgs['logLevel'],
     logFormat: format as ParsedArgs['logFormat'],
@@ -117,11 +135,13 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       case 'check':
         return await checkCommand(args, io);
       case 'connectors':
-        return connectorsCommand(args, io);
+        return await connectorsCommand(args, io);
       case 'catalog':
         return catalogCommand(args, io);
+      case 'new':
+        return newCommand(args, io);
       default:
-        throw new ConfigError(`unknown command "${args.command}"`, { hint: 'use run, check, connectors or catalog (cdc --help)' });
+        throw new ConfigError(`unknown command "${args.command}"`, { hint: 'use run, check, connectors, catalog or new (cdc --help)' });
     }
   } catch (e) {
     io.stderr(`${formatError(e, verbose)}\n`);

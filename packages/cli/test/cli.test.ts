@@ -53,7 +53,7 @@ describe('cdc CLI: basics', () => {
   it('bad usage exits 2 with one line', async () => {
     const r = await cli(['frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('error: [cdc] unknown command "frobnicate" — use run, check, connectors or catalog (cdc --help)');
+    expect(r.stderr.trim()).toBe('error: [cdc] unknown command "frobnicate" — use run, check, connectors, catalog or new (cdc --help)');
     const f = await cli(['run', '--bogus']);
     expect(f.code).toBe(2);
     expect(f.stderr).toMatch(/unknown option '--bogus'/);

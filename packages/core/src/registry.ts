@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { catalogEntry, packageForIdentifier } from './catalog.js';
-import { describeError, PluginError, VersionError } from './errors.js';
+import { describeError, isCdcError, PluginError, VersionError } from './errors.js';
 import type { Factory } from './spi.js';
 import { CORE_VERSION } from './version.js';
 
@@ -242,12 +242,15 @@ export class ConnectorRegistry {
     }
     const installed = this.manifests.flatMap((m) => m.identifiers.map((i) => `${i} (${m.kinds.join('/')}, ${m.packageName})`));
     const broken = this.found.filter((p) => p.packageName.includes(identifier));
-    const pkg = packageForIdentifier(identifier);
-    const official = catalogEntry(identifier) ? '' : ' (not an official connector; check the name)';
+    const official = catalogEntry(identifier);
     throw new PluginError(
-      `${kind} connector "${identifier}" is not installed${official}; installed: ${installed.length ? installed.join(', ') : 'none'}` +
+      `${kind} connector "${identifier}" is not installed${official ? '' : ' (not an official connector; check the name)'}; installed: ${installed.length ? installed.join(', ') : 'none'}` +
         (broken.length ? `; found but unusable: ${broken.map((b) => `${b.packageName}: ${b.message}`).join('; ')}` : ''),
-      { hint: `run npm install ${pkg} (or pass --plugin-dir <dir> with the package)` },
+      {
+        hint: official
+          ? `run npm install ${packageForIdentifier(identifier)} (or pass --plugin-dir <dir> with the package)`
+          : `run npm install <the package that provides it> (its package.json "cdc" field lists "${identifier}"), or pass --plugin-dir <dir>; official connectors: cdc catalog`,
+      },
     );
   }
 
@@ -274,6 +277,26 @@ export class ConnectorRegistry {
       });
     }
     return f;
+  }
+
+  /**
+   * Imports a package and checks that its module provides every identifier+kind its package.json declares.
+   * For `cdc connectors --load`: a package that throws while loading is reported, the others are not affected.
+   */
+  async verify(m: ConnectorManifest): Promise<{ readonly ok: true } | { readonly ok: false; readonly message: string }> {
+    let p = this.loaded.get(m.dir);
+    if (!p) {
+      p = this.importFactories(m);
+      this.loaded.set(m.dir, p);
+    }
+    try {
+      const factories = await p;
+      const missing = m.identifiers.flatMap((id) => m.kinds.filter((k) => !factories.some((f) => f.identifier === id && f.kind === k)).map((k) => `${k} "${id}"`));
+      if (missing.length) return { ok: false, message: `declares ${missing.join(', ')} in package.json but its module exports no such factory` };
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, message: isCdcError(e) ? e.reason : describeError(e) };
+    }
   }
 
   private async importFactories(m: ConnectorManifest): Promise<Factory[]> {
