@@ -31,6 +31,8 @@ export interface SnapshotFigures {
   /** rows/s of the source reader */
   readonly oursRate: number;
   readonly oursSecs: number;
+  /** CPU seconds (user + system) of the process running the source reader */
+  readonly oursCpuSecs: number;
   /** peak RSS of the process running the source reader */
   readonly oursPeakRssMb: number;
   readonly parallelism: number;
@@ -90,9 +92,10 @@ export function rawClientRead(): Promise<number> {
 }
 
 /** Runs the source reader over the table in a child process (so its RSS is the snapshot's own). */
-export function sourceRead(opts: { rows: number; parallelism: number }): Promise<{ rows: number; secs: number; peakRssMb: number }> {
+export function sourceRead(opts: { rows: number; parallelism: number; maxOldSpaceMb?: number }): Promise<{ rows: number; secs: number; cpuSecs: number; peakRssMb: number }> {
   const loader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const args = ['--conditions=source', '--import', loader, join(here, 'snapshot-reader.ts'), `${BENCH_DB}.${TABLE}`, String(opts.parallelism)];
+  const heap = opts.maxOldSpaceMb ? [`--max-old-space-size=${opts.maxOldSpaceMb}`] : [];
+  const args = [...heap, '--conditions=source', '--import', loader, join(here, 'snapshot-reader.ts'), `${BENCH_DB}.${TABLE}`, String(opts.parallelism)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -100,26 +103,28 @@ export function sourceRead(opts: { rows: number; parallelism: number }): Promise
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`snapshot reader exited ${code}: ${out}`));
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { rows: number; secs: number; peakRssMb: number };
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { rows: number; secs: number; cpuSecs: number; peakRssMb: number };
       if (r.rows !== opts.rows) return reject(new Error(`the source read ${r.rows} rows, the table has ${opts.rows}`));
       resolve(r);
     });
   });
 }
 
-export async function snapshotBenchmark(opts: { rows: number; parallelism: number; runs: number; log?: (line: string) => void }): Promise<SnapshotFigures> {
+export async function snapshotBenchmark(opts: { rows: number; parallelism: number; runs: number; maxOldSpaceMb?: number; log?: (line: string) => void }): Promise<SnapshotFigures> {
   await ensureService('mariadb');
   const tableMb = await prepareSnapshotTable(opts.rows, opts.log);
   let rawSecs = Infinity;
   let oursSecs = Infinity;
+  let cpu = Infinity;
   let peak = 0;
   for (let r = 0; r < opts.runs; r++) {
     rawSecs = Math.min(rawSecs, await rawClientRead());
     const o = await sourceRead(opts);
     oursSecs = Math.min(oursSecs, o.secs);
+    cpu = Math.min(cpu, o.cpuSecs);
     peak = Math.max(peak, o.peakRssMb);
   }
-  return { rows: opts.rows, tableMb, rawRate: opts.rows / rawSecs, rawSecs, oursRate: opts.rows / oursSecs, oursSecs, oursPeakRssMb: peak, parallelism: opts.parallelism };
+  return { rows: opts.rows, tableMb, rawRate: opts.rows / rawSecs, rawSecs, oursRate: opts.rows / oursSecs, oursSecs, oursCpuSecs: cpu, oursPeakRssMb: peak, parallelism: opts.parallelism };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -626,9 +626,9 @@ export class MysqlSourceReader implements SourceReader {
         hint: 'a schema change was missed (DDL not understood?): restart with a new snapshot (scan.startup.mode initial, empty state)',
       });
     }
-    const out = new Array(conv.length);
-    for (let i = 0; i < conv.length; i++) out[i] = conv[i](row[i]);
-    return out;
+    // in place: the decoder's row arrays are fresh and used once
+    for (let i = 0; i < conv.length; i++) row[i] = conv[i](row[i]);
+    return row;
   }
 
   private chunkBounds(rt: TableRuntime, c: { lo: KeyTuple | null; hi: KeyTuple | null; hw: BinlogPosition }): ChunkBounds {

@@ -28,34 +28,40 @@ export function decodeDecimal(buf: Uint8Array, pos: number, precision: number, s
   const frac0x = scale - frac0 * 9;
   const negative = (buf[pos] & 0x80) === 0;
   const mask = negative ? 0xff : 0;
-  // the first byte has its sign bit flipped; work on a virtual copy
-  const first = buf[pos] ^ 0x80;
+  // the first byte has its sign bit flipped (readGroup undoes it); no closure per value
   let p = pos;
-  const read = (n: number): number => {
-    let v = 0;
-    for (let i = 0; i < n; i++) {
-      const b = p + i === pos ? first : buf[p + i];
-      v = v * 256 + ((b ^ mask) & 0xff);
-    }
-    p += n;
-    return v;
-  };
   let intPart = '';
   if (intg0x > 0) {
-    const v = read(DIG2BYTES[intg0x]);
+    const n = DIG2BYTES[intg0x];
+    const v = readGroup(buf, p, n, pos, mask);
+    p += n;
     if (v !== 0) intPart = String(v);
   }
   for (let i = 0; i < intg0; i++) {
-    const v = read(4);
+    const v = readGroup(buf, p, 4, pos, mask);
+    p += 4;
     intPart = intPart === '' ? (v === 0 ? '' : String(v)) : intPart + String(v).padStart(9, '0');
   }
   if (intPart === '') intPart = '0';
   let frac = '';
-  for (let i = 0; i < frac0; i++) frac += String(read(4)).padStart(9, '0');
-  if (frac0x > 0) frac += String(read(DIG2BYTES[frac0x])).padStart(frac0x, '0');
+  for (let i = 0; i < frac0; i++) {
+    frac += String(readGroup(buf, p, 4, pos, mask)).padStart(9, '0');
+    p += 4;
+  }
+  if (frac0x > 0) frac += String(readGroup(buf, p, DIG2BYTES[frac0x], pos, mask)).padStart(frac0x, '0');
   const text = scale > 0 ? `${intPart}.${frac}` : intPart;
   // "-0.00" is printed by MySQL as "0.00"? It is never stored: MySQL normalises negative zero.
   return negative && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** `n` big-endian bytes at `p`; the byte at `first` (the value's first) has its sign bit flipped. */
+function readGroup(buf: Uint8Array, p: number, n: number, first: number, mask: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const b = p + i === first ? buf[p + i] ^ 0x80 : buf[p + i];
+    v = v * 256 + ((b ^ mask) & 0xff);
+  }
+  return v;
 }
 
 // exported for tests

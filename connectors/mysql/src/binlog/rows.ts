@@ -14,7 +14,7 @@ import { charsetOfCollation, stringDecoder, type StringDecoderFn } from './chars
 import { decimalBinarySize, decodeDecimal } from './decimal.js';
 import { jsonBinaryToText, parseJsonDiffs, applyJsonDiffs, type JsonDiff } from './json-binary.js';
 import { columnCollations, isNumericType, resolveStringType, type TableMap } from './table-map.js';
-import { decodeDate, decodeDateTime2, decodeDateTimeV1, decodeTime2, decodeTimeV1, formatEpoch, fracBytes, readTimestamp2 } from './temporal.js';
+import { decodeDate, decodeDateTime2, decodeDateTimeV1, decodeTime2, decodeTimeV1, formatEpoch, fracBytes, readTimestamp2Micros, readTimestamp2Secs } from './temporal.js';
 
 /** What the schema knows about a column that the binlog does not say (unless binlog_row_metadata=FULL). */
 export interface ColumnHint {
@@ -198,9 +198,9 @@ export function columnReader(tm: TableMap, i: number, hint: ColumnHint | undefin
     case ColumnType.DATETIME2: {
       const n = 5 + fracBytes(meta);
       return (c) => {
-        const v = decodeDateTime2(c.buf, c.pos, meta);
+        const v = decodeDateTime2(c.buf, c.pos, meta, 'T');
         c.pos += n;
-        return isoDateTime(v);
+        return v;
       };
     }
     case ColumnType.TIMESTAMP:
@@ -211,7 +211,8 @@ export function columnReader(tm: TableMap, i: number, hint: ColumnHint | undefin
     case ColumnType.TIMESTAMP2: {
       const n = 4 + fracBytes(meta);
       return (c) => {
-        const [secs, micros] = readTimestamp2(c.buf, c.pos, meta);
+        const secs = readTimestamp2Secs(c.buf, c.pos);
+        const micros = readTimestamp2Micros(c.buf, c.pos, meta);
         c.pos += n;
         return secs === 0 && micros === 0 ? zeroTimestamp(meta) : formatEpoch(secs, micros, meta);
       };

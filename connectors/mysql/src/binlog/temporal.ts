@@ -21,8 +21,8 @@ export function formatTime(negative: boolean, hours: number, minutes: number, se
   return `${negative ? '-' : ''}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}${fraction(micros, fsp)}`;
 }
 
-export function formatDateTime(y: number, mo: number, d: number, h: number, mi: number, s: number, micros: number, fsp: number): string {
-  return `${pad4(y)}-${pad2(mo)}-${pad2(d)} ${pad2(h)}:${pad2(mi)}:${pad2(s)}${fraction(micros, fsp)}`;
+export function formatDateTime(y: number, mo: number, d: number, h: number, mi: number, s: number, micros: number, fsp: number, sep = ' '): string {
+  return `${pad4(y)}-${pad2(mo)}-${pad2(d)}${sep}${pad2(h)}:${pad2(mi)}:${pad2(s)}${fraction(micros, fsp)}`;
 }
 
 /** Bytes of the fractional part of TIME2/DATETIME2/TIMESTAMP2 for a fsp. */
@@ -122,15 +122,25 @@ export function decodeDateTimeV1(buf: Uint8Array, pos: number): string {
   return formatDateTime(y, mo, d, h, mi, s, 0, 0);
 }
 
-/** DATETIME2: 5 bytes big-endian (offset 0x8000000000) + fraction. */
-export function decodeDateTime2(buf: Uint8Array, pos: number, fsp: number): string {
+/** DATETIME2: 5 bytes big-endian (offset 0x8000000000) + fraction. `sep` between date and time ('T': ISO form). */
+export function decodeDateTime2(buf: Uint8Array, pos: number, fsp: number, sep = ' '): string {
   const intpart = buf[pos] * 0x100000000 + ((buf[pos + 1] << 24) >>> 0) + ((buf[pos + 2] << 16) | (buf[pos + 3] << 8) | buf[pos + 4]) - 0x8000000000;
   const micros = readFrac(buf, pos + 5, fsp);
   const ymdhms = intpart;
   const ymd = Math.floor(ymdhms / 0x20000); // >> 17
   const hms = ymdhms % 0x20000;
   const ym = ymd >>> 5;
-  return formatDateTime(Math.floor(ym / 13), ym % 13, ymd % 32, hms >>> 12, (hms >>> 6) % 64, hms % 64, micros, fsp);
+  return formatDateTime(Math.floor(ym / 13), ym % 13, ymd % 32, hms >>> 12, (hms >>> 6) % 64, hms % 64, micros, fsp, sep);
+}
+
+/** TIMESTAMP2 seconds (4 bytes big-endian). */
+export function readTimestamp2Secs(buf: Uint8Array, pos: number): number {
+  return ((buf[pos] << 24) >>> 0) + ((buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3]);
+}
+
+/** TIMESTAMP2 fraction in microseconds. */
+export function readTimestamp2Micros(buf: Uint8Array, pos: number, fsp: number): number {
+  return readFrac(buf, pos + 4, fsp);
 }
 
 /** TIMESTAMP2: epoch seconds (4 bytes big-endian) + fraction. Returns [seconds, micros]. */
@@ -139,19 +149,25 @@ export function readTimestamp2(buf: Uint8Array, pos: number, fsp: number): [numb
   return [secs, readFrac(buf, pos + 4, fsp)];
 }
 
-const MS_PER_DAY = 86_400_000;
-
 /**
  * Epoch seconds + microseconds -> 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z' (UTC), the in-memory form of TIMESTAMP_LTZ.
  * 0 seconds is MySQL's zero TIMESTAMP: returned as '0000-00-00 00:00:00' (the caller applies the zero-date rule).
  */
 export function formatEpoch(secs: number, micros: number, fsp: number): string {
   if (secs === 0 && micros === 0) return '0000-00-00 00:00:00' + fraction(0, fsp);
-  const ms = secs * 1000;
-  const days = Math.floor(ms / MS_PER_DAY);
-  const d = new Date(days * MS_PER_DAY);
+  const days = Math.floor(secs / 86400);
   const rem = secs - days * 86400;
-  return `${pad4(d.getUTCFullYear())}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(Math.floor(rem / 3600))}:${pad2(Math.floor(rem / 60) % 60)}:${pad2(rem % 60)}${fraction(micros, fsp)}Z`;
+  // civil date from days since 1970-01-01 (H. Hinnant's days_from_civil inverse): no Date per value
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${pad4(year)}-${pad2(month)}-${pad2(day)}T${pad2(Math.floor(rem / 3600))}:${pad2(Math.floor(rem / 60) % 60)}:${pad2(rem % 60)}${fraction(micros, fsp)}Z`;
 }
 
 /** Packed long long of MySQL JSON opaque temporal values and TIME/DATETIME internals. */

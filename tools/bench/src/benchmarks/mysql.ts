@@ -14,16 +14,19 @@ import { argNumber, type Benchmark } from '../bench.js';
 
 export const mysqlSnapshotBenchmark: Benchmark = {
   name: 'mysql-snapshot',
-  description: 'mysql source snapshot rows/s vs `mariadb -e SELECT` to /dev/null, peak RSS (--rows N, default 5000000; --parallelism P, default 1; --runs R, default 1)',
+  description:
+    'mysql source snapshot rows/s vs `mariadb -e SELECT` to /dev/null, peak RSS (--rows N, default 5000000; --parallelism P, default 1; --runs R, default 1; --max-old-space-mb M: V8 heap limit of the snapshot process, default none)',
   async run(args, report) {
     const rows = argNumber(args, 'rows', 5_000_000);
     const parallelism = argNumber(args, 'parallelism', 1);
     const runs = argNumber(args, 'runs', 1);
-    const f = await snapshotBenchmark({ rows, parallelism, runs, log: (line) => process.stdout.write(`# ${line}\n`) });
+    const maxOldSpaceMb = args.includes('--max-old-space-mb') ? argNumber(args, 'max-old-space-mb', 0) : undefined;
+    const f = await snapshotBenchmark({ rows, parallelism, runs, ...(maxOldSpaceMb ? { maxOldSpaceMb } : {}), log: (line) => process.stdout.write(`# ${line}\n`) });
     report({ name: 'table', value: f.tableMb, unit: `MB (${rows.toLocaleString('en-US')} rows, 12 columns)` });
     report({ name: 'mariadb -e SELECT > /dev/null', value: Math.round(f.rawRate), unit: `rows/s (${f.rawSecs.toFixed(1)} s)` });
     report({ name: `mysql source snapshot (parallelism ${parallelism})`, value: Math.round(f.oursRate), unit: `rows/s (${f.oursSecs.toFixed(1)} s)` });
-    report({ name: 'peak RSS of the snapshot process', value: f.oursPeakRssMb, unit: 'MB' });
+    report({ name: 'CPU time of the snapshot process', value: Math.round(f.oursCpuSecs * 10) / 10, unit: 's' });
+    report({ name: `peak RSS of the snapshot process${maxOldSpaceMb ? ` (--max-old-space-size=${maxOldSpaceMb})` : ''}`, value: f.oursPeakRssMb, unit: 'MB' });
     return {
       figures: [],
       ratios: { snapshot_vs_mariadb_client: f.oursRate / f.rawRate, rss_limit_200mb_over_peak_rss: 200 / f.oursPeakRssMb },
