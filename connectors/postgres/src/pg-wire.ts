@@ -1,23 +1,12 @@
 /**
- * Two pg "submittables" (objects pg.Client.query() drives message by message): COPY ... TO STDOUT with a
- * callback per row, and START_REPLICATION's copy-both stream with standby status updates, keepalive replies and
- * back-pressure (the socket is paused while the consumer lags behind).
+ * The two bulk paths of the wire protocol, read straight from the socket of a connected pg client (pg itself
+ * handles login, TLS and the small queries): COPY ... TO STDOUT with a callback per row, and START_REPLICATION's
+ * copy-both stream with standby status updates, keepalive replies and back-pressure (the socket is paused while
+ * the consumer lags behind).
  */
 import type pg from 'pg';
 import { PG_EPOCH_MICROS } from './pgoutput.js';
 import type { Lsn } from './lsn.js';
-
-interface PgConnection {
-  query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
-  stream: { pause(): void; resume(): void; isPaused?(): boolean };
-}
-
-interface CopyDataMessage {
-  chunk: Buffer;
-}
-
-type Submittable = Parameters<pg.Client['query']>[0];
 
 /** Unescapes one COPY text-format field (`\N` was handled by the caller). */
 function unescapeCopy(s: string): string {
@@ -76,47 +65,6 @@ export function splitCopyRow(line: string): (string | null)[] {
     else if (f.includes('\\')) fields[i] = unescapeCopy(f);
   }
   return fields;
-}
-
-/**
- * Runs `COPY (...) TO STDOUT` and calls `onRow` with the fields of every row. The server sends one CopyData
- * message per row. Resolves with the number of rows.
- */
-export function copyOut(client: pg.Client, sql: string, onRow: (fields: (string | null)[]) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let rows = 0;
-    let error: unknown;
-    const sub = {
-      submit(connection: PgConnection) {
-        connection.query(sql);
-      },
-      handleCopyData(msg: CopyDataMessage) {
-        if (error) return;
-        const b = msg.chunk;
-        const end = b.length && b[b.length - 1] === 10 ? b.length - 1 : b.length;
-        try {
-          onRow(splitCopyRow(b.toString('utf8', 0, end)));
-          rows++;
-        } catch (e) {
-          error = e;
-        }
-      },
-      handleError(e: unknown) {
-        error ??= e;
-      },
-      handleReadyForQuery() {
-        if (error) reject(error);
-        else resolve(rows);
-      },
-      handleCommandComplete() {},
-      handleRowDescription() {},
-      handleDataRow() {},
-      handleEmptyQuery() {},
-      handlePortalSuspended() {},
-      handleCopyInResponse() {},
-    };
-    client.query(sub as unknown as Submittable);
-  });
 }
 
 interface RawSocket {

@@ -659,7 +659,6 @@ export class PostgresSourceReader implements SourceReader {
     let failures = 0;
     /** pgoutput relation OID -> captured table key (undefined: not captured) */
     const relations = new Map<number, string | undefined>();
-    const relationCols = new Map<number, number>();
 
     const makeState = (): PostgresState => ({
       v: 1,
@@ -727,10 +726,13 @@ export class PostgresSourceReader implements SourceReader {
                 const key = tableKey(m.namespace, m.name);
                 if (!this.tables.has(key)) {
                   relations.set(m.oid, undefined);
+                  const renamed = [...this.tables.values()].find((t) => t.oid === m.oid);
+                  if (renamed) {
+                    this.logger.warn(`captured table ${renamed.schema}.${renamed.name} was renamed to ${key}: its changes are not captured any more (add the new name to tables and start over with a new snapshot)`);
+                  }
                   break;
                 }
                 relations.set(m.oid, key);
-                relationCols.set(m.oid, m.columns.length);
                 const changes = await this.onRelation(key, m);
                 if (changes.length) {
                   tablesRec = this.tablesRecord();
