@@ -3,7 +3,7 @@
  * one batch in flight (so records of one key stay in order on their partition, as with Java's idempotent
  * producer) while the next one, up to ~90% of max.request.size, fills up.
  *
- * - none / at-least-once: a plain kafkajs producer; a batch that fails with a retriable error (broker down,
+ * - none / at-least-once: a plain (not idempotent) kafkajs producer; a batch that fails with a retriable error (broker down,
  *   leader moving, topic not created yet) is sent again with backoff until delivery.timeout.ms (for a
  *   missing topic: max.block.ms); at-least-once's prepareCommit resolves only when Kafka acknowledged
  *   every record written before it.
@@ -13,7 +13,7 @@
  *   retried by us (a resend inside a transaction could duplicate): the pipeline fails and restarts from the
  *   last checkpoint, and the open transaction is aborted by the next producer of that id.
  */
-import { Partitioners, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Message } from 'kafkajs';
 import {
   ConfigError,
   DataError,
@@ -29,7 +29,9 @@ import {
 } from '@cdc/core';
 import { tableCodec, type TableCodec } from './change-formats.js';
 import { isRetriable, mapKafkaError, protocolType } from './kafka-errors.js';
-import { createCluster, TransactionSession, type InternalCluster, type TopicMessages } from './kafkajs-internals.js';
+import { createCluster, plainSender, TransactionSession, type InternalCluster, type TopicMessages } from './kafkajs-internals.js';
+
+type PlainSend = ReturnType<typeof plainSender>;
 import type { KafkaDataSink } from './kafka-sink.js';
 
 interface TableState {
@@ -57,7 +59,7 @@ export class KafkaSinkWriter implements SinkWriter {
   private readonly batchBytes: number;
   private inflight: Promise<void> | undefined;
   private failure: unknown;
-  private producer: Producer | undefined;
+  private plain: PlainSend | undefined;
   private cluster: InternalCluster | undefined;
   private session: TransactionSession | undefined;
   private sentInTransaction = false;
@@ -80,28 +82,24 @@ export class KafkaSinkWriter implements SinkWriter {
   /** Connects; for exactly-once also opens the first transaction, which fences what a crashed run left open. */
   async open(): Promise<void> {
     if (this.exactlyOnce) await this.ensureSession();
-    else await this.ensureProducer();
+    else await this.ensureSender();
   }
 
   private transactionalId(checkpointId: number): string {
     return `${this.sink.transactionalIdPrefix}-${this.ctx.subtask}-${checkpointId}`;
   }
 
-  private async ensureProducer(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    const p = this.sink.kafka().producer({
-      allowAutoTopicCreation: this.sink.settings.allowAutoTopicCreation,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 3 },
-    });
+  private async ensureSender(): Promise<PlainSend> {
+    if (this.plain) return this.plain;
+    const s = this.sink.settings;
+    this.cluster ??= createCluster(this.sink.kafka(), s.allowAutoTopicCreation);
     try {
-      await p.connect();
+      await this.cluster.connect();
     } catch (e) {
-      await p.disconnect().catch(() => undefined);
-      throw mapKafkaError(e, 'connecting the producer', this.sink.settings.brokers);
+      throw mapKafkaError(e, 'connecting to Kafka', s.brokers);
     }
-    this.producer = p;
-    return p;
+    this.plain = plainSender(this.sink.kafka(), this.cluster, this.partitioner);
+    return this.plain;
   }
 
   private async ensureSession(): Promise<TransactionSession> {
@@ -225,8 +223,8 @@ export class KafkaSinkWriter implements SinkWriter {
     let warned = false;
     for (;;) {
       try {
-        const producer = await this.ensureProducer();
-        await producer.sendBatch({ topicMessages, acks: s.acks, timeout: s.requestTimeoutMs, compression: s.compression });
+        const send = await this.ensureSender();
+        await send(topicMessages, s.acks, s.requestTimeoutMs, s.compression);
         if (warned) this.ctx.logger.info(`kafka sink: delivered ${count} records after retrying for ${Date.now() - started} ms`);
         return;
       } catch (e) {
@@ -279,8 +277,7 @@ export class KafkaSinkWriter implements SinkWriter {
     this.session = undefined;
     // a transaction that was never prepared must not keep read_committed consumers waiting until it times out
     if (session?.open && this.sentInTransaction) await session.abort().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = undefined;
+    this.plain = undefined;
     // the cluster stays connected while a prepared transaction of this writer awaits its commit
     const cluster = this.cluster;
     this.cluster = undefined;

@@ -5,8 +5,9 @@
  * released, so these modules do not move) builds its producer from the modules used here; we build the same
  * pieces ourselves, one transactional id per checkpoint, as Flink's KafkaSink does.
  */
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import type { Kafka, Message } from 'kafkajs';
+import { installFastProduce } from './fast-produce.js';
 
 const require = createRequire(import.meta.url);
 
@@ -49,7 +50,7 @@ const createEosManager = require('kafkajs/src/producer/eosManager') as (q: {
   transactional: boolean;
   transactionalId: string;
 }) => EosManager;
-const createMessageProducer = require('kafkajs/src/producer/messageProducer') as (q: {
+type CreateMessageProducer = (q: {
   logger: KafkaLogger;
   cluster: InternalCluster;
   partitioner: unknown;
@@ -58,6 +59,53 @@ const createMessageProducer = require('kafkajs/src/producer/messageProducer') as
   retrier: unknown;
   getConnectionStatus: () => string;
 }) => { sendBatch: SendBatch };
+
+interface PartitionMessage {
+  partition?: number;
+}
+
+/**
+ * kafkajs groups a batch by partition with `[...current, message]` per message: quadratic in the batch size,
+ * the largest cost of a send of a few thousand records to one partition. The same grouping, linear.
+ */
+function groupMessagesPerPartition(q: { topic: string; partitionMetadata: unknown[]; messages: PartitionMessage[]; partitioner: (x: unknown) => number }): Record<number, PartitionMessage[]> {
+  const out: Record<number, PartitionMessage[]> = {};
+  if (q.partitionMetadata.length === 0) return out;
+  for (const message of q.messages) {
+    const partition = q.partitioner({ topic: q.topic, partitionMetadata: q.partitionMetadata, message });
+    (out[partition] ??= []).push(message);
+  }
+  return out;
+}
+
+/** A private copy of kafkajs's messageProducer (and sendMessages) bound to the linear grouping above. */
+function loadMessageProducer(): CreateMessageProducer {
+  const paths = {
+    group: require.resolve('kafkajs/src/producer/groupMessagesPerPartition'),
+    send: require.resolve('kafkajs/src/producer/sendMessages'),
+    producer: require.resolve('kafkajs/src/producer/messageProducer'),
+  };
+  const saved = { group: require.cache[paths.group], send: require.cache[paths.send], producer: require.cache[paths.producer] };
+  const grouped = new Module(paths.group);
+  grouped.filename = paths.group;
+  grouped.loaded = true;
+  grouped.exports = groupMessagesPerPartition;
+  try {
+    require.cache[paths.group] = grouped;
+    delete require.cache[paths.send];
+    delete require.cache[paths.producer];
+    return require(paths.producer) as CreateMessageProducer;
+  } finally {
+    // everything else (kafkajs's own producer, consumers) keeps the original modules
+    for (const k of ['group', 'send', 'producer'] as const) {
+      if (saved[k]) require.cache[paths[k]] = saved[k];
+      else delete require.cache[paths[k]];
+    }
+  }
+}
+
+const createMessageProducer = loadMessageProducer();
+installFastProduce();
 const createRetry = require('kafkajs/src/retry') as (opts: Record<string, number>) => unknown;
 const COORDINATOR_TRANSACTION = 1;
 
@@ -125,6 +173,14 @@ export class TransactionSession {
   abort(): Promise<void> {
     return this.eos.abort();
   }
+}
+
+/** A plain (non-idempotent, non-transactional) producer on a cluster, as kafkajs's public producer builds it. */
+export function plainSender(kafka: Kafka, cluster: InternalCluster, partitioner: unknown): (topicMessages: TopicMessages[], acks: number, timeout: number, compression: number) => Promise<unknown> {
+  const { logger, retry } = kafkaInternals(kafka);
+  const eosManager = createEosManager({ logger, cluster, transactionTimeout: 60_000, transactional: false, transactionalId: undefined as unknown as string });
+  const producer = createMessageProducer({ logger, cluster, partitioner, eosManager, idempotent: false, retrier: createRetry(retry), getConnectionStatus: () => 'connected' });
+  return (topicMessages, acks, timeout, compression) => producer.sendBatch({ acks, timeout, compression, topicMessages });
 }
 
 /** Ends a transaction of a producer that may be gone, by its id and epoch (never bumps the epoch). */
