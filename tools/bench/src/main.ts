@@ -7,8 +7,9 @@ import { peakRssMb, type Benchmark } from './bench.js';
 import { mysqlBinlogBenchmark, mysqlSnapshotBenchmark } from './benchmarks/mysql.js';
 import { postgresSnapshotBenchmark, postgresStreamBenchmark } from './benchmarks/postgres.js';
 import { runtimeBenchmark } from './benchmarks/runtime.js';
+import { dorisBenchmark } from './benchmarks/doris.js';
 
-const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark, dorisBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
