@@ -46,8 +46,10 @@ describe('cdc CLI: basics', () => {
     const r = await cli(['catalog']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/doris\s+sink\s+@cdc\/connector-doris\s+0\.1\.0\s+\^0\.1\.0\s+3\.5\s+Apache Doris 1\.2\.x, 2\.x, 3\.x/);
-    const j = JSON.parse((await cli(['catalog', '--json'])).stdout) as { connectors: { identifier: string }[] };
+    const j = JSON.parse((await cli(['catalog', '--json'])).stdout) as { connectors: { identifier: string; installed: unknown }[] };
     expect(j.connectors).toHaveLength(12);
+    expect(j.connectors.find((c) => c.identifier === 'values')?.installed).toEqual({ version: '0.1.0', compatible: true, inMatrix: true });
+    expect(j.connectors.find((c) => c.identifier === 'paimon')?.installed).toBeNull();
   });
 
   it('bad usage exits 2 with one line', async () => {

@@ -11,7 +11,7 @@
  * half-written one cannot break this test). Every public workspace package, whatever it is, gets the static
  * manifest checks.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,27 @@ describe('every public package: manifest fit for publishing', () => {
   });
 });
 
+describe('changesets: the documented release flow', () => {
+  it('changeset version (on a copy of the manifests) gives every public package a new version and a CHANGELOG', async () => {
+    const copy = join(work, 'changesets');
+    cpSync(join(repoRoot, '.changeset'), join(copy, '.changeset'), { recursive: true });
+    for (const f of ['package.json', 'pnpm-workspace.yaml']) cpSync(join(repoRoot, f), join(copy, f));
+    for (const p of all) cpSync(join(p.dir, 'package.json'), join(copy, p.dir.slice(repoRoot.length), 'package.json'));
+    const bin = join(repoRoot, 'node_modules', '@changesets', 'cli', 'bin.js');
+    ok(await run(process.execPath, [bin, 'version'], { cwd: copy, timeoutMs: 120_000 }), 'changeset version');
+    const problems: string[] = [];
+    for (const p of publicPackages) {
+      const dir = join(copy, p.dir.slice(repoRoot.length));
+      const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; peerDependencies?: Record<string, string> };
+      if (!existsSync(join(dir, 'CHANGELOG.md'))) problems.push(`${p.name}: no CHANGELOG.md`);
+      else if (!readFileSync(join(dir, 'CHANGELOG.md'), 'utf8').includes(`## ${m.version}`)) problems.push(`${p.name}: CHANGELOG.md has no section for ${m.version}`);
+      const peer = m.peerDependencies?.['@cdc/core'];
+      if (peer && !peer.startsWith('workspace:')) problems.push(`${p.name}: peerDependency @cdc/core became "${peer}"`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('published to the local registry, installed with npm into a clean project', () => {
   it('the registry serves the published manifests with real semver ranges, no workspace: protocol', async () => {
     for (const p of toPublish) {
@@ -150,7 +171,7 @@ pipeline:
   });
 
   it('cdc check --connect reads the MariaDB version live and finds it in the version matrix', async () => {
-    ok(await run('bash', [join(repoRoot, 'tools', 'services', 'mariadb'), 'start'], { cwd: repoRoot, env: { ...process.env }, timeoutMs: 600_000 }), 'tools/services/mariadb start');
+    ok(await run('bash', [join(repoRoot, 'tools', 'services', 'mariadb'), 'start'], { cwd: repoRoot, timeoutMs: 600_000 }), 'tools/services/mariadb start');
     writeFileSync(
       join(app, 'mysql.yaml'),
       `source:
@@ -184,8 +205,20 @@ describe('a third-party connector, written against the published @cdc/core and @
     expect(t.stdout).toMatch(/jsonfile sink conformance/);
     expect(t.stdout).toMatch(/Tests\s+\d+ passed/);
     expect(t.stdout).not.toMatch(/failed|skipped/);
-    ok(await npm(['run', 'typecheck'], acme), 'tsc (third-party project)');
     ok(await npm(['publish'], acme), 'npm publish (third-party project)');
+  });
+
+  it('cdc new connector (from the installed cli) makes a package that passes the testkit as generated', async () => {
+    ok(await cdc(['new', 'connector', 'acme-db', '--scope', '@acme', '--dir', join(work, 'acme-db')]), 'cdc new connector');
+    const gen = join(work, 'acme-db');
+    // It needs what the example project installed (same dev dependencies): share its node_modules, no second install.
+    const devDeps = (dir: string) => Object.keys(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).devDependencies).sort();
+    expect(devDeps(gen)).toEqual(devDeps(acme));
+    symlinkSync(join(acme, 'node_modules'), join(gen, 'node_modules'), 'dir');
+    const t = ok(await run('npx', ['--no-install', 'vitest', 'run'], { cwd: gen, timeoutMs: 300_000 }), 'vitest run (generated project)');
+    expect(t.stdout).toMatch(/Tests\s+\d+ passed/);
+    ok(await npm(['run', 'typecheck'], gen), 'tsc (generated project)');
+    ok(await npm(['pack', '--dry-run'], gen), 'npm pack (generated project)');
   });
 
   it('npm install of one more connector makes it usable with no other step', async () => {
