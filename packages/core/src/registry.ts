@@ -116,7 +116,19 @@ type ParseResult = { manifest: ConnectorManifest } | { problem: RegistryProblem 
 
 function parseManifest(dir: string, foundIn: ConnectorManifest['foundIn'], preferSource: boolean): ParseResult {
   const pkg = readJson(join(dir, 'package.json'));
-  if (!pkg || pkg.cdc === undefined) return undefined;
+  if (!pkg) {
+    // unreadable JSON: report it only when it looks like a connector's (other packages are none of our business)
+    let text = '';
+    try {
+      text = readFileSync(join(dir, 'package.json'), 'utf8');
+    } catch {
+      return undefined;
+    }
+    if (!/"cdc"\s*:/.test(text)) return undefined;
+    const name = /"name"\s*:\s*"([^"]+)"/.exec(text)?.[1] ?? dir;
+    return { problem: { packageName: name, dir, message: 'package.json is not valid JSON' } };
+  }
+  if (pkg.cdc === undefined) return undefined;
   const packageName = typeof pkg.name === 'string' ? pkg.name : dir;
   const bad = (message: string): ParseResult => ({ problem: { packageName, dir, message } });
   const cdc = pkg.cdc as Record<string, unknown>;

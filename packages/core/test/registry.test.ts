@@ -73,6 +73,28 @@ describe('ConnectorRegistry', () => {
     expect((await reg.load('good', 'sink')).identifier).toBe('good');
   });
 
+  it('verify(): imports each package; one that throws or lacks a declared factory is named, the others load', async () => {
+    const root = project();
+    pkg(root, 'good', { identifiers: ['good'], kind: 'sink', entry: './index.js' }, sinkCode('good'));
+    pkg(root, 'boom', { identifiers: ['boom'], kind: 'sink', entry: './index.js' }, 'throw new Error("native module missing");');
+    pkg(root, 'half', { identifiers: ['half', 'other'], kind: 'sink', entry: './index.js' }, sinkCode('half'));
+    const reg = ConnectorRegistry.discover({ projectDir: root });
+    const byName = Object.fromEntries(await Promise.all(reg.list().map(async (m) => [m.packageName, await reg.verify(m)] as const)));
+    expect(byName.good).toEqual({ ok: true });
+    expect(byName.boom).toEqual({ ok: false, message: expect.stringMatching(/connector package boom@1\.2\.3 failed to load .*native module missing/) });
+    expect(byName.half).toEqual({ ok: false, message: 'declares sink "other" in package.json but its module exports no such factory' });
+  });
+
+  it('a package.json that is not JSON is reported when it has a cdc field, ignored otherwise', () => {
+    const root = project();
+    const broken = pkg(root, 'broken-json', { identifiers: ['x'], kind: 'sink' });
+    writeFileSync(join(broken, 'package.json'), '{ "name": "broken-json", "cdc": { "identifiers": ["x"], }');
+    const other = pkg(root, 'other-broken', undefined);
+    writeFileSync(join(other, 'package.json'), '{ "name": "other-broken", ');
+    const reg = ConnectorRegistry.discover({ projectDir: root });
+    expect(reg.problems()).toEqual([expect.objectContaining({ packageName: 'broken-json', message: 'package.json is not valid JSON' })]);
+  });
+
   it('plugin dirs: a package dir, a folder of packages, a folder with node_modules', async () => {
     const root = project();
     const plug = mkdtempSync(join(tmpdir(), 'cdc-plug-'));
