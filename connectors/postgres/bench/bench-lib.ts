@@ -60,7 +60,9 @@ export interface ChildResult {
 function child(job: Record<string, unknown>): Promise<ChildResult> {
   const loader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--conditions=source', '--import', loader, join(here, 'reader-child.ts'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // CDC_BENCH_NODE_ARGS: extra node flags for the reader process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
+    const extra = (process.env.CDC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const c = spawn(process.execPath, [...extra, '--conditions=source', '--import', loader, join(here, 'reader-child.ts'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
     c.on('error', reject);

@@ -576,10 +576,11 @@ export class PostgresSourceReader implements SourceReader {
       this.inFlightMax = Math.max(this.inFlightMax, inFlight);
       try {
         const copy = readChunk(w.client, rt, chunks[i], (f) => {
-          const row = new Array(conv.length);
+          // converted in place: the fields array is this row's own
+          const row = f as unknown[];
           for (let j = 0; j < conv.length; j++) {
             const v = f[j];
-            row[j] = v === null ? null : conv[j](v);
+            if (v !== null) row[j] = conv[j](v);
           }
           l.rows.push(Events.insert(id, row, SNAPSHOT_META));
           if (l.rows.length >= HIGH) {
@@ -753,9 +754,11 @@ export class PostgresSourceReader implements SourceReader {
                 if (m.tag === 'insert') {
                   out.push(Events.insert(rt.id, this.convert(rt, m.after, null), meta));
                 } else if (m.tag === 'update') {
-                  const old = m.old ? this.convert(rt, m.old, null) : m.key ? this.keyRow(rt, m.key) : null;
+                  // the after image first: it may take unchanged TOASTed values from the raw old tuple
+                  const toast = !m.old && m.after.includes(UNCHANGED_TOAST) ? rt.keyIdx.map((i) => m.after[i]) : undefined;
                   let after = this.convert(rt, m.after, m.old);
-                  if (after.includes(UNCHANGED_TOAST)) after = await this.fillToast(rt, after, m.after);
+                  const old = m.old ? this.convert(rt, m.old, null) : m.key ? this.keyRow(rt, m.key) : null;
+                  if (after.includes(UNCHANGED_TOAST)) after = await this.fillToast(rt, after, toast ?? []);
                   out.push(Events.update(rt.id, old, after, meta));
                 } else {
                   const before = m.old ? this.convert(rt, m.old, null) : this.keyRow(rt, m.key!);
@@ -824,12 +827,20 @@ export class PostgresSourceReader implements SourceReader {
         hint: 'a schema change was missed: delete the state dir to start over with a new snapshot',
       });
     }
-    const out = new Array(conv.length);
+    // converted in place: the decoded tuple is this event's own array
+    const out = tuple as unknown[];
     for (let i = 0; i < conv.length; i++) {
       let v = tuple[i];
+      if (v === null) continue;
       // REPLICA IDENTITY FULL: the old tuple holds the value the update left unchanged
-      if (v === UNCHANGED_TOAST && old && typeof old[i] !== 'symbol') v = old[i];
-      out[i] = v === null ? null : v === UNCHANGED_TOAST ? UNCHANGED_TOAST : conv[i](v);
+      if (v === UNCHANGED_TOAST) {
+        if (!old || typeof old[i] === 'symbol' || old[i] === null) {
+          out[i] = old && old[i] === null ? null : UNCHANGED_TOAST;
+          continue;
+        }
+        v = old[i] as string;
+      }
+      out[i] = conv[i](v);
     }
     return out;
   }
@@ -845,14 +856,14 @@ export class PostgresSourceReader implements SourceReader {
    * is read from the table by primary key: it is the value of this update or of a later change, which arrives
    * after this event, so the sink ends with the right value (never NULL in its place).
    */
-  private async fillToast(rt: TableRuntime, after: unknown[], raw: TupleValue[]): Promise<unknown[]> {
+  private async fillToast(rt: TableRuntime, after: unknown[], rawKey: TupleValue[]): Promise<unknown[]> {
     const missing = after.map((v, i) => (v === UNCHANGED_TOAST ? i : -1)).filter((i) => i >= 0);
     if (!this.toastWarned.has(rt.key)) {
       this.toastWarned.add(rt.key);
       this.logger.warn(`${rt.key}: updates leave TOASTed values out (REPLICA IDENTITY DEFAULT); they are read back from the table by key. ALTER TABLE ${qualified(rt.def)} REPLICA IDENTITY FULL avoids these reads`);
     }
     const out = [...after];
-    if (!rt.keyIdx.length || !this.conn) {
+    if (!rt.keyIdx.length || !this.conn || rawKey.length !== rt.keyIdx.length) {
       throw new SchemaError(`${rt.key}: an update left TOASTed column(s) ${missing.map((i) => rt.def.columns[i].name).join(', ')} out and the table has no primary key to read them back`, {
         connector: CONNECTOR,
         hint: `ALTER TABLE ${qualified(rt.def)} REPLICA IDENTITY FULL`,
@@ -860,7 +871,7 @@ export class PostgresSourceReader implements SourceReader {
     }
     const c = this.conn;
     const cols = missing.map((i) => `${quoteIdent(rt.def.columns[i].name)}::text`).join(', ');
-    const where = rt.keyIdx.map((i) => `${quoteIdent(rt.def.columns[i].name)} = ${c.escapeLiteral(String(raw[i]))}`).join(' AND ');
+    const where = rt.keyIdx.map((i, j) => `${quoteIdent(rt.def.columns[i].name)} = ${c.escapeLiteral(String(rawKey[j]))}`).join(' AND ');
     const r = await c.query<string[]>({ text: `SELECT ${cols} FROM ${qualified(rt.def)} WHERE ${where}`, rowMode: 'array' }).catch((e) => {
       throw this.err(e, `reading unchanged TOASTed values of ${rt.key}`);
     });

@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,18 @@ afterAll(async () => {
 });
 
 const opts = (slot: string, extra: Record<string, unknown> = {}) => ({ tables: `${DB}.public.t`, 'slot.name': slot, 'debezium.publication.name': 'cdc_pg_errors_pub', 'connect.max-retries': 0, ...extra });
+
+/** A TCP port nobody listens on right now (for the throwaway cluster). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 async function failure(p: Promise<unknown>): Promise<Error & { code?: string }> {
   try {
@@ -142,7 +155,7 @@ describe('postgres source: bad input and slot handling', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdc-pg-replica-'));
     chmodSync(dir, 0o777);
     const asPg = (cmd: string, args: string[]) => (process.getuid?.() === 0 ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' }));
-    const port = 15500 + (process.pid % 400);
+    const port = await freePort();
     const data = join(dir, 'data');
     try {
       asPg(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
