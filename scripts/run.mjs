@@ -78,7 +78,7 @@ function startServices(names) {
 }
 
 /** Tests that need a real server; `npm test` starts them, so a missing server is a failure, not a skip. */
-const TEST_SERVICES = ['mariadb', 'postgres', 'kafka'];
+const TEST_SERVICES = ['mariadb', 'postgres', 'kafka', 'elasticsearch'];
 
 function test() {
   ensureInstalled();

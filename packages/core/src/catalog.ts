@@ -67,7 +67,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   entry('mysql', ['source'], 'MySQL / MariaDB snapshot + binlog source', mysqlSystems),
   entry('postgres', ['source'], 'PostgreSQL snapshot + pgoutput logical replication source', [{ name: 'PostgreSQL', versions: ['14.x', '15.x', '16.x', '17.x'] }], 'available'),
   entry('kafka', ['sink'], 'Kafka sink (debezium-json / canal-json)', [{ name: 'Kafka', versions: [] }], 'available'),
-  entry('elasticsearch', ['sink'], 'Elasticsearch sink (bulk API)', [{ name: 'Elasticsearch', versions: ['6.x', '7.x', '8.x'] }]),
+  entry('elasticsearch', ['sink'], 'Elasticsearch sink (bulk API)', [{ name: 'Elasticsearch', versions: ['6.x', '7.x', '8.x'] }], 'available'),
   entry('doris', ['sink'], 'Apache Doris sink (stream load)', [{ name: 'Apache Doris', versions: ['1.2.x', '2.x', '3.x'] }], 'available'),
   entry('starrocks', ['sink'], 'StarRocks sink (stream load)', [{ name: 'StarRocks', versions: ['2.x', '3.x'] }], 'available'),
   entry('paimon', ['sink'], 'Apache Paimon table sink', [{ name: 'Paimon', versions: ['0.6', '0.7', '0.8', '0.9', '1.0'] }]),

@@ -5,11 +5,12 @@
 import { cpus, totalmem } from 'node:os';
 import { peakRssMb, type Benchmark } from './bench.js';
 import { mysqlBinlogBenchmark, mysqlSnapshotBenchmark } from './benchmarks/mysql.js';
+import { elasticsearchBenchmark } from './benchmarks/elasticsearch.js';
 import { postgresSnapshotBenchmark, postgresStreamBenchmark } from './benchmarks/postgres.js';
 import { runtimeBenchmark } from './benchmarks/runtime.js';
 import { dorisBenchmark } from './benchmarks/doris.js';
 
-const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark, dorisBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark, dorisBenchmark, elasticsearchBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
