@@ -5,12 +5,13 @@
 import { cpus, totalmem } from 'node:os';
 import { peakRssMb, type Benchmark } from './bench.js';
 import { mysqlBinlogBenchmark, mysqlSnapshotBenchmark } from './benchmarks/mysql.js';
+import { kafkaBenchmark } from './benchmarks/kafka.js';
 import { elasticsearchBenchmark } from './benchmarks/elasticsearch.js';
 import { postgresSnapshotBenchmark, postgresStreamBenchmark } from './benchmarks/postgres.js';
 import { runtimeBenchmark } from './benchmarks/runtime.js';
 import { dorisBenchmark } from './benchmarks/doris.js';
 
-const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark, dorisBenchmark, elasticsearchBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, kafkaBenchmark, elasticsearchBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark, dorisBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
