@@ -138,6 +138,11 @@ export class TableSerializer {
     return this.keyIdx.map((i) => idPart(this.schema.columns[i].type, row[i])).join('_');
   }
 
+  /** A before image may be partial (sources without full row images); only one with its key names a document. */
+  private hasKey(row: RowData): boolean {
+    return this.keyIdx.every((i) => row[i] !== null && row[i] !== undefined);
+  }
+
   private meta(op: 'index' | 'delete', index: string, id: string): string {
     return `{"${op}":{"_index":${JSON.stringify(index)}${this.typeField},"_id":${JSON.stringify(id)}}}\n`;
   }
@@ -163,12 +168,14 @@ export class TableSerializer {
    */
   actions(e: DataChangeEvent): BulkAction[] {
     if (e.op === 'DELETE') {
-      if (!e.before) throw new DataError(`DELETE on ${tableIdString(e.tableId)} without a before image`, { connector: CONNECTOR });
+      if (!e.before || (this.keyIdx.length > 0 && !this.hasKey(e.before))) {
+        throw new DataError(`DELETE on ${tableIdString(e.tableId)} without the primary key in its before image`, { connector: CONNECTOR, hint: 'the source must send the key columns of deleted rows' });
+      }
       return [this.deleteAction(e.before)];
     }
     if (!e.after) throw new DataError(`${e.op} on ${tableIdString(e.tableId)} without an after image`, { connector: CONNECTOR });
     const put = this.indexAction(e.after);
-    if (e.op === 'UPDATE' && e.before && this.keyIdx.length > 0) {
+    if (e.op === 'UPDATE' && e.before && this.keyIdx.length > 0 && this.hasKey(e.before)) {
       const old = this.deleteAction(e.before);
       if (old.id !== put.id || old.index !== put.index) return [old, put];
     }
