@@ -142,6 +142,22 @@ describe('starrocks sink against emulator faults', () => {
     await first.writer.close();
   });
 
+  it('schema change jobs are waited for, up to table.schema-change.timeout', async () => {
+    const { sink, writer, id } = await open(emu, { 'table.schema-change.timeout': '300ms' });
+    emu.faults.alterJobMs = 1500;
+    const add = (name: string) => Events.addColumnLast(id, { name, type: DataTypes.INT() });
+    await expect(sink.metadataApplier().applySchemaChange(add('c1'), new AbortController().signal)).rejects.toThrow(/did not finish within table.schema-change.timeout \(300 ms\), state RUNNING/);
+    await new Promise((r) => setTimeout(r, 1600));
+    emu.faults.alterJobMs = 600;
+    const patient = starRocksSinkFactory.create(factoryContext(starRocksSinkFactory, options(emu)));
+    const started = Date.now();
+    await patient.metadataApplier().applySchemaChange(add('c2'), new AbortController().signal);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    emu.faults.alterJobMs = 0;
+    expect(await describeTable(fe, DB, id.table)).toEqual(['id BIGINT', 'name VARCHAR(6)', 'c1 INT', 'c2 INT']);
+    await writer.close();
+  });
+
   it('exactly-once is refused on StarRocks 2.3 (no transaction stream load)', async () => {
     const old = await startEmulator({ flavour: 'starrocks', version: '2.3.0', storage: mariadbConfig() });
     try {

@@ -23,6 +23,8 @@ export interface AlterJob {
   readonly finishTime: string;
   readonly state: 'FINISHED' | 'RUNNING' | 'CANCELLED';
   readonly msg: string;
+  /** Epoch ms when the job is done: RUNNING before. */
+  readonly finishesAt: number;
 }
 
 /** An error the FE returns over the MySQL protocol (and in HTTP messages). */
@@ -61,6 +63,8 @@ export class Catalog {
     storage: StorageConfig,
     /** Number of emulated BEs: tables asking for more replicas fail as on a real cluster. */
     readonly backends = 1,
+    /** How long a schema change job stays RUNNING (ms), read at each ALTER. */
+    private readonly alterJobMs: () => number = () => 0,
   ) {
     this.pool = mysql.createPool({
       host: storage.host,
@@ -273,6 +277,9 @@ export class Catalog {
       throw this.unknownTable(n.db, n.table);
     }
     const f = features(this.flavour);
+    if (this.alterJobs.some((j) => j.db === n.db && j.table === n.table && j.finishesAt > Date.now())) {
+      throw this.error(`Do not allow doing ALTER ops when table[${n.table}] is in state SCHEMA_CHANGE`);
+    }
     let columns = [...meta.def.columns];
     let comment = meta.def.comment;
     const target = `${q(this.storage(n.db))}.${q(n.table)}`;
@@ -354,7 +361,10 @@ export class Catalog {
     await this.saveTable({ ...meta, def });
     columns = def.columns;
     const t = now();
-    this.alterJobs.push({ jobId: this.nextJobId++, db: n.db, table: n.table, createTime: t, finishTime: t, state: 'FINISHED', msg: '' });
+    // Doris' light schema changes (add/drop/rename column) finish with the statement; MODIFY, and every StarRocks
+    // ALTER here, is a job that runs for a while.
+    const job = this.flavour.kind === 'starrocks' || ops.some((o) => o.op === 'modify');
+    this.alterJobs.push({ jobId: this.nextJobId++, db: n.db, table: n.table, createTime: t, finishTime: t, state: 'FINISHED', msg: '', finishesAt: Date.now() + (job ? this.alterJobMs() : 0) });
   }
 
   /** SHOW CREATE TABLE as the FE prints it, from the kept definition. */

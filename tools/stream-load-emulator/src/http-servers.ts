@@ -19,13 +19,17 @@ export interface Faults {
   publishTimeout: number;
   /** The next N BE loads lose their connection after the first bytes of the body (nothing loaded). */
   dropMidBody: number;
+  /** The next N plain stream loads are loaded, then lose their connection before the answer (a lost answer). */
+  dropAfterLoad: number;
+  /** Schema change jobs stay RUNNING this long (ms) after an ALTER (the change itself is applied at once). */
+  alterJobMs: number;
   /** The next N loads answer `Fail` with an internal, retryable error. */
   failLoads: number;
   /** Largest accepted body (Doris streaming_load_max_mb). */
   maxBodyBytes: number;
 }
 
-export const DEFAULT_FAULTS: Faults = { slowBeMs: 0, be5xx: 0, publishTimeout: 0, dropMidBody: 0, failLoads: 0, maxBodyBytes: 10 * 1024 ** 3 };
+export const DEFAULT_FAULTS: Faults = { slowBeMs: 0, be5xx: 0, publishTimeout: 0, dropMidBody: 0, dropAfterLoad: 0, alterJobMs: 0, failLoads: 0, maxBodyBytes: 10 * 1024 ** 3 };
 
 export interface HttpConfig {
   readonly host: string;
@@ -216,6 +220,11 @@ export class HttpServers {
     this.loads.counters.bytes += body?.length ?? 0;
     const result = txnLoad ? await this.txnLoad(db, table, headers, body) : await this.streamLoad(db, table, headers, body, startedAt);
     this.requests.push({ path, ...(headers['label'] ? { label: headers['label'] } : {}), status: String(result.body.Status) });
+    if (load && faults.dropAfterLoad > 0 && result.body.Status === 'Success') {
+      faults.dropAfterLoad--;
+      req.socket.destroy();
+      return;
+    }
     sendJson(res, result.status, result.body);
   }
 

@@ -229,7 +229,10 @@ export class MysqlFrontend {
       const db = m[1] ?? s.db;
       const jobs = cat.alterJobs.filter((j) => j.db === db && (!m![2] || j.table === m![2]));
       const names = ['JobId', 'TableName', 'CreateTime', 'FinishTime', 'IndexName', 'IndexId', 'OriginIndexId', 'SchemaVersion', 'TransactionId', 'State', 'Msg', 'Progress', 'Timeout'];
-      const rows = jobs.map((j) => [String(j.jobId), j.table, j.createTime, j.finishTime, j.table, String(j.jobId + 1), String(j.jobId + 2), '1:0', '0', j.state, j.msg, 'NULL', '86400']);
+      const rows = jobs.map((j) => {
+        const running = j.finishesAt > Date.now();
+        return [String(j.jobId), j.table, j.createTime, running ? 'NULL' : j.finishTime, j.table, String(j.jobId + 1), String(j.jobId + 2), '1:0', '0', running ? 'RUNNING' : j.state, j.msg, 'NULL', '86400'];
+      });
       return this.rows(c, names, /ORDER BY .*DESC/i.test(sql) ? rows.reverse() : rows);
     }
     const stmt = parseStatement(sql);
