@@ -182,6 +182,16 @@ describe('doris sink against emulator faults', () => {
     await writer.close();
   });
 
+  it('auto-redirect (FE 307), benodes (straight to the BE) and sink.enable-delete: false', async () => {
+    for (const extra of [{ 'auto-redirect': true }, { benodes: `127.0.0.1:${emu.beHttpPort}`, 'sink.enable-delete': false }] as Record<string, unknown>[]) {
+      const { writer, id } = await open(emu, extra);
+      await writer.write([Events.insert(id, [1n, 'a']), Events.insert(id, [2n, 'b']), Events.delete(id, [1n, 'a'])]);
+      await writer.prepareCommit(1);
+      expect((await rows(id.table)).map((r) => r.id)).toEqual(extra['sink.enable-delete'] === false ? [1n, 2n] : [2n]);
+      await writer.close();
+    }
+  });
+
   it('sink.properties.partial_columns keeps columns the rows do not carry; a full-row load resets them', async () => {
     for (const partial of [true, false]) {
       const table = `partial_${partial}`;
