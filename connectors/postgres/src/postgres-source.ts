@@ -404,15 +404,24 @@ export class PostgresSourceReader implements SourceReader {
     const cfg = this.cfg;
     const pub = cfg.publicationName;
     try {
-      const r = await conn.query<{ puballtables: boolean }>('SELECT puballtables FROM pg_publication WHERE pubname = $1', [pub]);
+      const r = await conn.query<{ puballtables: boolean; pubviaroot: boolean }>('SELECT puballtables, pubviaroot FROM pg_publication WHERE pubname = $1', [pub]);
+      // changes of a partitioned table come under its own name only when published via the partition root
+      const partitioned = tables.filter((t) => t.partitioned);
       if (!r.rows.length) {
         if (cfg.publicationMode === 'disabled') {
           throw new ConfigError(`publication "${pub}" does not exist and debezium.publication.autocreate.mode is disabled`, { connector: CONNECTOR, hint: `CREATE PUBLICATION ${pub} FOR TABLE ... (the captured tables)` });
         }
         const what = cfg.publicationMode === 'all_tables' ? 'FOR ALL TABLES' : `FOR TABLE ${tables.map(qualified).join(', ')}`;
-        await conn.query(`CREATE PUBLICATION ${quoteIdent(pub)} ${what}`);
-        this.logger.info(`created publication ${pub} ${what}`);
+        const via = partitioned.length ? ' WITH (publish_via_partition_root = true)' : '';
+        await conn.query(`CREATE PUBLICATION ${quoteIdent(pub)} ${what}${via}`);
+        this.logger.info(`created publication ${pub} ${what}${via}`);
         return;
+      }
+      if (partitioned.length && !r.rows[0].pubviaroot) {
+        throw new ConfigError(`publication "${pub}" publishes the partitioned table(s) ${partitioned.map((t) => tableKey(t.schema, t.name)).join(', ')} under their partitions' names`, {
+          connector: CONNECTOR,
+          hint: `ALTER PUBLICATION ${pub} SET (publish_via_partition_root = true)`,
+        });
       }
       if (r.rows[0].puballtables) return;
       const have = await conn.query<{ schemaname: string; tablename: string }>('SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1', [pub]);

@@ -26,6 +26,8 @@ export interface PgTable {
   readonly primaryKey: readonly string[];
   /** d default, f full, i index, n nothing */
   readonly replicaIdentity: string;
+  /** A partitioned table (its changes are published under its name only with publish_via_partition_root). */
+  readonly partitioned?: boolean;
   readonly comment?: string;
 }
 
@@ -59,8 +61,8 @@ const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'pg_toast')`;
 
 /** Tables (ordinary and partitioned) matching the filter, with columns and keys, read in the transaction of `c`. */
 export async function discoverTables(c: pg.Client, filter: TableFilter, includeComments: boolean, only?: { schema: string; name: string }): Promise<PgTable[]> {
-  const rel = await c.query<{ oid: number; nspname: string; relname: string; relreplident: string; comment: string | null }>(
-    `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relreplident, obj_description(c.oid, 'pg_class') AS comment
+  const rel = await c.query<{ oid: number; nspname: string; relname: string; relreplident: string; relkind: string; comment: string | null }>(
+    `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relreplident, c.relkind, obj_description(c.oid, 'pg_class') AS comment
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ${SYSTEM_SCHEMAS} AND n.nspname NOT LIKE 'pg_temp%'
         ${only ? 'AND n.nspname = $1 AND c.relname = $2' : ''}
@@ -91,6 +93,7 @@ export async function discoverTables(c: pg.Client, filter: TableFilter, includeC
     schema: r.nspname,
     name: r.relname,
     replicaIdentity: r.relreplident,
+    ...(r.relkind === 'p' ? { partitioned: true } : {}),
     ...(includeComments && r.comment ? { comment: r.comment } : {}),
     columns: cols.rows
       .filter((x) => x.attrelid === r.oid)
