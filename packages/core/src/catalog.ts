@@ -64,7 +64,7 @@ const entry = (
 
 export const CATALOG: readonly CatalogEntry[] = [
   entry('values', ['source', 'sink'], 'In-memory source and sink for tests and demos (like Flink CDC values)', [], 'available'),
-  entry('mysql', ['source'], 'MySQL / MariaDB snapshot + binlog source', mysqlSystems),
+  entry('mysql', ['source'], 'MySQL / MariaDB snapshot + binlog source', mysqlSystems, 'available'),
   entry('postgres', ['source'], 'PostgreSQL snapshot + pgoutput logical replication source', [{ name: 'PostgreSQL', versions: ['14.x', '15.x', '16.x', '17.x'] }], 'available'),
   entry('kafka', ['sink'], 'Kafka sink (debezium-json / canal-json)', [{ name: 'Kafka', versions: [] }], 'available'),
   entry('elasticsearch', ['sink'], 'Elasticsearch sink (bulk API)', [{ name: 'Elasticsearch', versions: ['6.x', '7.x', '8.x'] }], 'available'),
