@@ -6,6 +6,8 @@
  */
 import { isCdcError, SchemaError, tableIdString, type Logger, type MetadataApplier, type SchemaChangeEvent, type SchemaChangeType } from '@cdc/core';
 import { FeSql, parseJdbcUrl } from './stream-load/fe-sql.js';
+import { DorisHttpSql } from './doris-http-sql.js';
+import type { DorisHttp } from './doris-http.js';
 import { addColumnSql, createTableSql, dorisName, fullName, modifyColumnSql, q } from './doris-ddl.js';
 import { CONNECTOR, type DorisConfig } from './doris-options.js';
 
@@ -13,23 +15,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DorisMetadataApplier implements MetadataApplier {
   readonly supportedSchemaChanges: readonly SchemaChangeType[] = ['create.table', 'add.column', 'drop.column', 'rename.column', 'alter.column.type', 'truncate.table', 'drop.table'];
-  private fe: FeSql | undefined;
+  private fe: FeSql | DorisHttpSql | undefined;
   private version: Promise<{ major: number; minor: number }> | undefined;
 
   constructor(
     private readonly cfg: DorisConfig,
+    private readonly http: DorisHttp,
     private readonly logger: Logger,
     /** How long a MODIFY COLUMN job may run. */
     private readonly schemaChangeTimeoutMs = 10 * 60_000,
   ) {}
 
-  private sql(): FeSql {
-    if (!this.fe) {
-      if (!this.cfg.jdbcUrl) {
-        throw new SchemaError('creating tables and applying schema changes needs the FE query port', { connector: CONNECTOR, hint: 'set jdbc-url: jdbc:mysql://<fe host>:9030' });
-      }
-      this.fe = new FeSql(parseJdbcUrl(this.cfg.jdbcUrl, CONNECTOR), this.cfg.username, this.cfg.password, CONNECTOR);
-    }
+  /** DDL over the FE query port (jdbc-url), or else over the FE's HTTP SQL API as Flink CDC does. */
+  private sql(): FeSql | DorisHttpSql {
+    this.fe ??= this.cfg.jdbcUrl ? new FeSql(parseJdbcUrl(this.cfg.jdbcUrl, CONNECTOR), this.cfg.username, this.cfg.password, CONNECTOR) : new DorisHttpSql(this.http);
     return this.fe;
   }
 

@@ -17,6 +17,11 @@ export class DorisHttp {
     this.client = new StreamLoadClient({ connector: CONNECTOR, user: cfg.username, password: cfg.password });
   }
 
+  /** An FE base URL (round robin over fenodes). */
+  feUrl(): string {
+    return this.fe();
+  }
+
   private fe(): string {
     return `http://${this.cfg.feNodes[this.next++ % this.cfg.feNodes.length]}`;
   }

@@ -8,7 +8,7 @@ export const DORIS_OPTIONS: readonly OptionSpec[] = [
   { key: 'benodes', type: 'string', description: 'BE HTTP addresses host:port[,...]; stream loads go straight to them (no FE redirect)' },
   { key: 'username', type: 'string', required: true, description: 'Doris user' },
   { key: 'password', type: 'password', description: 'Doris password (empty by default)' },
-  { key: 'jdbc-url', type: 'string', description: 'FE query port as jdbc:mysql://host:9030, for creating databases/tables and schema changes' },
+  { key: 'jdbc-url', type: 'string', description: 'FE query port as jdbc:mysql://host:9030 for DDL; without it DDL goes through the FE HTTP SQL API' },
   { key: 'auto-redirect', type: 'boolean', default: false, description: 'send stream loads to the FE and follow its redirect to a BE; false: ask the FE for the BE list (or use benodes) and load directly' },
   { key: 'charset-encoding', type: 'string', default: 'UTF-8', description: 'charset of HTTP requests; only UTF-8 is supported' },
   { key: 'sink.enable-2pc', type: 'boolean', default: false, description: 'exactly-once: stream loads are pre-committed (two_phase_commit) and committed after the checkpoint is durable' },

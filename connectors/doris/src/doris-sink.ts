@@ -29,7 +29,7 @@ export class DorisDataSink implements DataSink {
   }
 
   metadataApplier(): MetadataApplier {
-    this.applier ??= new DorisMetadataApplier(this.cfg, this.logger);
+    this.applier ??= new DorisMetadataApplier(this.cfg, this.http, this.logger);
     return this.applier;
   }
 

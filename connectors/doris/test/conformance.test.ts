@@ -25,20 +25,21 @@ afterAll(async () => {
   await emu?.close();
 });
 
-const base = () => ({
+// at-least-once: DDL over the FE's HTTP SQL API (no jdbc-url, as in Flink CDC's example); 2PC: over jdbc-url.
+const base = (mode: string) => ({
   fenodes: `127.0.0.1:${emu.feHttpPort}`,
   username: 'root',
   password: '',
-  'jdbc-url': `jdbc:mysql://127.0.0.1:${emu.mysqlPort}`,
+  ...(mode === '2pc' ? { 'jdbc-url': `jdbc:mysql://127.0.0.1:${emu.mysqlPort}` } : {}),
   'table.create.properties.replication_num': '1',
 });
 
 for (const mode of ['at-least-once', '2pc'] as const) {
   const database = mode === '2pc' ? 'cdc_testkit_2pc' : 'cdc_testkit';
   describeSinkConformance({
-    name: `doris sink conformance (${mode}, emulated Doris 2.1)`,
+    name: `doris sink conformance (${mode}, DDL over ${mode === '2pc' ? 'jdbc-url' : 'HTTP'}, emulated Doris 2.1)`,
     factory: dorisSinkFactory,
-    options: () => ({ ...base(), ...(mode === '2pc' ? { 'sink.enable-2pc': true, 'sink.label-prefix': `testkit_${Date.now()}` } : {}) }),
+    options: () => ({ ...base(mode), ...(mode === '2pc' ? { 'sink.enable-2pc': true, 'sink.label-prefix': `testkit_${Date.now()}` } : {}) }),
     invalidOptions: [
       { options: { password: 'wrong' }, error: /Access denied|refused/ },
       { options: { fenodes: 'no-port' }, error: /expected host:port/ },

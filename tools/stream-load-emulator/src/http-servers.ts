@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Catalog } from './catalog.js';
 import { features } from './flavour.js';
 import { LoadManager, LoadResult, type Txn } from './loads.js';
+import type { SqlResult } from './mysql-frontend.js';
 
 /** Fault switches, settable at start or through `POST /_emulator/faults`. Counters count down per request. */
 export interface Faults {
@@ -38,6 +39,8 @@ export interface HttpConfig {
   readonly user: string;
   readonly password: string;
   readonly faults: Faults;
+  /** Runs a statement for Doris' HTTP SQL API. */
+  readonly sql?: (db: string | undefined, stmt: string) => Promise<SqlResult>;
 }
 
 type Headers = Record<string, string>;
@@ -157,6 +160,20 @@ export class HttpServers {
       const state = txn ? (txn.status === 'PREPARE' ? 'PREPARE' : txn.status) : 'UNKNOWN';
       if (this.f.kind === 'doris') return sendJson(res, 200, { msg: 'success', code: 0, data: state, count: 0 });
       return sendJson(res, 200, { Status: 'OK', Message: '', State: state });
+    }
+    if ((m = /^\/api\/query\/[^/]+\/([^/]+)$/.exec(path)) && req.method === 'POST' && this.f.kind === 'doris' && this.cfg.sql) {
+      // Doris' HTTP SQL API: {"stmt": "..."} -> exec_status or result_set
+      const body = await readBody(req);
+      let stmt = '';
+      try {
+        stmt = String((JSON.parse(body?.toString('utf8') || '{}') as { stmt?: unknown }).stmt ?? '');
+      } catch {
+        return sendJson(res, 200, { msg: 'invalid JSON body, expected {"stmt": "..."}', code: 1, data: null, count: 0 });
+      }
+      const r = await this.cfg.sql(decodeURIComponent(m[1]), stmt);
+      if (r.kind === 'error') return sendJson(res, 200, { msg: r.message, code: 1, data: null, count: 0 });
+      if (r.kind === 'ok') return sendJson(res, 200, { msg: 'success', code: 0, data: { type: 'exec_status', status: {} }, count: 0 });
+      return sendJson(res, 200, { msg: 'success', code: 0, data: { type: 'result_set', meta: r.columns.map((name) => ({ name, type: 'CHAR' })), data: r.rows, time: 1 }, count: 0 });
     }
     if (path === '/api/backends' && req.method === 'GET' && this.f.kind === 'doris') {
       return sendJson(res, 200, { msg: 'success', code: 0, data: { backends: [{ ip: this.cfg.host, http_port: this.bePort, is_alive: true }] }, count: 0 });

@@ -63,8 +63,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const faults: Faults = { ...DEFAULT_FAULTS, ...opts.faults };
   const catalog = new Catalog(f, opts.storage, opts.backends ?? 1, () => faults.alterJobMs);
   await catalog.init();
-  const http = new HttpServers(catalog, { host, feHttpPort: opts.feHttpPort ?? 0, beHttpPort: opts.beHttpPort ?? 0, user, password, faults });
   const fe = new MysqlFrontend(catalog, { host, port: opts.mysqlPort ?? 0, user, password });
+  const http = new HttpServers(catalog, { host, feHttpPort: opts.feHttpPort ?? 0, beHttpPort: opts.beHttpPort ?? 0, user, password, faults, sql: (db, stmt) => fe.execute(db, stmt) });
   try {
     await http.listen();
     await fe.listen();

@@ -55,6 +55,8 @@ function column(name: string, type = VAR_STRING): object {
   return { catalog: 'def', schema: '', table: '', orgTable: '', name, orgName: name, characterSet: 45, columnLength: 1024, columnType: type, type, flags: 0, decimals: 0 };
 }
 
+export type SqlResult = { kind: 'ok' } | { kind: 'rows'; columns: string[]; rows: (string | null)[][] } | { kind: 'error'; message: string; code: number };
+
 interface Session {
   db?: string;
   conn?: mysqlPromise.PoolConnection;
@@ -175,6 +177,35 @@ export class MysqlFrontend {
       // The next command from the client starts a new packet sequence.
       (c as unknown as { sequenceId: number }).sequenceId = 0;
     }
+  }
+
+  /**
+   * Runs one statement outside a MySQL connection (Doris' HTTP SQL API `/api/query/<cluster>/<db>`): the same
+   * handling as the MySQL port, the answer collected instead of written as packets.
+   */
+  async execute(db: string | undefined, sql: string): Promise<SqlResult> {
+    const out: { columns?: string[]; rows: (string | null)[][]; error?: { message: string; code: number } } = { rows: [] };
+    const collector = {
+      writeColumns: (cols: object[]) => {
+        out.columns = cols.map((c) => (c as { name: string }).name);
+      },
+      writeTextRow: (r: (string | null)[]) => out.rows.push(r),
+      writeEof: () => undefined,
+      writeOk: () => undefined,
+      writeError: (e: { message: string; code: number }) => {
+        out.error = e;
+      },
+      stream: { destroy: () => undefined },
+    } as unknown as ServerConnection;
+    const session: Session = db && db.toLowerCase() !== 'information_schema' ? { db } : {};
+    try {
+      await this.query(collector, session, sql);
+    } finally {
+      session.conn?.release();
+    }
+    if (out.error) return { kind: 'error', message: out.error.message, code: out.error.code };
+    if (out.columns) return { kind: 'rows', columns: out.columns, rows: out.rows };
+    return { kind: 'ok' };
   }
 
   /** Storage names in MariaDB messages become the FE's database names. */

@@ -7,6 +7,7 @@
  */
 import {
   applySchemaChange,
+  InternalError,
   columnIndex,
   tableIdString,
   type DataChangeEvent,
@@ -109,7 +110,7 @@ export class BufferedWriter implements SinkWriter {
       switch (e.kind) {
         case 'data': {
           const b = this.tables.get(tableIdString(e.tableId));
-          if (!b) throw new Error(`[${this.o.connector}] data for ${tableIdString(e.tableId)} before its create.table`);
+          if (!b) throw new InternalError(`data for ${tableIdString(e.tableId)} arrived before its create.table`, { connector: this.o.connector, hint: 'this is a bug in the pipeline runtime or a custom source: every table needs a create.table event first' });
           this.add(b, e);
           if (b.lines.length >= this.o.maxRows || b.bytes >= this.o.maxBytes) await this.flush(b);
           break;
