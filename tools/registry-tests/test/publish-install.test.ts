@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, isPublic, ok, repoRoot, run, runtimeClosure, startRegistry, workspacePackages, type Registry, type WorkspacePackage } from './registry.js';
+import { cleanEnv, isPublic, ok, repoRoot, run, runtimeClosure, startRegistry, stopRegistry, workspacePackages, type Registry, type WorkspacePackage } from './registry.js';
 
 const ROOTS = ['@cdc/cli', '@cdc/connector-values', '@cdc/connector-mysql', '@cdc/testkit'];
 const EXAMPLE = join(repoRoot, 'examples', 'third-party-connector');
@@ -52,9 +52,10 @@ beforeAll(async () => {
   mkdirSync(app, { recursive: true });
 }, 900_000);
 
-afterAll(() => {
+afterAll(async () => {
+  if (registry) await stopRegistry();
   rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('every public package: manifest fit for publishing', () => {
   it.each(publicPackages.map((p) => [p.name, p] as const))('%s', (_name, p: WorkspacePackage) => {

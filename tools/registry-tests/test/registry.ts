@@ -87,6 +87,11 @@ export async function startRegistry(storage: string): Promise<Registry> {
   return { url: vars.CDC_REGISTRY_URL, npmrc: vars.CDC_REGISTRY_NPMRC };
 }
 
+/** Stops the registry this test started (its storage is a temp dir about to be deleted). */
+export async function stopRegistry(): Promise<void> {
+  await services(['stop'], process.env);
+}
+
 export interface WorkspacePackage {
   readonly name: string;
   readonly version: string;
