@@ -7,7 +7,7 @@ import http from 'node:http';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { startEmulator, type Emulator } from '../src/index.js';
+import { DEFAULT_FAULTS, startEmulator, type Emulator } from '../src/index.js';
 
 interface Reply {
   status: number;
@@ -157,6 +157,28 @@ describe('doris emulator', () => {
     doris.faults.publishTimeout = 1;
     const slow = await streamLoad(doris, path, { format: 'json', label: 'f1' }, JSON.stringify({ id: 20 }));
     expect(slow.Status).toBe('Publish Timeout');
+  });
+
+  it('csv: a wrong column count filters the line (Fail, or loaded within max_filter_ratio); the body limit answers Fail', async () => {
+    await fe.query('CREATE TABLE emu_t.c1 (id INT NOT NULL, a VARCHAR(10), b INT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1 PROPERTIES ("replication_num" = "1")');
+    const path = '/api/emu_t/c1/_stream_load';
+    const body = '1\tx\t10\n2\ty\n3\t\\N\t30\n';
+    const strict = await streamLoad(doris, path, { label: 'c1', column_separator: '\\t' }, body);
+    expect(strict).toMatchObject({ Status: 'Fail', NumberTotalRows: 3, NumberFilteredRows: 1 });
+    const log = await new Promise<string>((resolve) => http.get(String(strict.ErrorURL), (res) => res.on('data', (c: Buffer) => resolve(c.toString()))));
+    expect(log).toMatch(/actual column number in csv file is\s+less than\s+schema column number.actual number: 2/);
+    const lenient = await streamLoad(doris, path, { label: 'c2', max_filter_ratio: '0.5' }, body);
+    expect(lenient).toMatchObject({ Status: 'Success', NumberLoadedRows: 2, NumberFilteredRows: 1 });
+    const [rows] = await fe.query('SELECT * FROM emu_t.c1 ORDER BY id');
+    expect(rows).toEqual([
+      { id: 1, a: 'x', b: 10 },
+      { id: 3, a: null, b: 30 },
+    ]);
+    doris.faults.maxBodyBytes = 10;
+    const big = await streamLoad(doris, path, { label: 'c3' }, body);
+    doris.faults.maxBodyBytes = DEFAULT_FAULTS.maxBodyBytes;
+    expect(big).toMatchObject({ Status: 'Fail' });
+    expect(String(big.Message)).toMatch(/body exceed max size/);
   });
 
   it('ALTER TABLE ADD/MODIFY/RENAME/DROP COLUMN', async () => {
