@@ -53,6 +53,8 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 export interface ChildResult {
   readonly events: number;
   readonly secs: number;
+  /** CPU time (user + system) of the reader process while reading */
+  readonly cpuSecs: number;
   readonly peakRssMb: number;
 }
 
@@ -90,6 +92,7 @@ export interface SnapshotFigures {
   readonly rawSecs: number;
   readonly oursRate: number;
   readonly oursSecs: number;
+  readonly oursCpuSecs: number;
   readonly oursPeakRssMb: number;
 }
 
@@ -130,7 +133,7 @@ export async function snapshotBenchmark(opts: { rows: number; parallelism: numbe
     opts.log(`source snapshot: ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb} MB`);
     if (!ours || r.secs < ours.secs) ours = { ...r, peakRssMb: Math.max(r.peakRssMb, ours?.peakRssMb ?? 0) };
   }
-  return { tableMb, rawRate: opts.rows / raw, rawSecs: raw, oursRate: opts.rows / ours!.secs, oursSecs: ours!.secs, oursPeakRssMb: ours!.peakRssMb };
+  return { tableMb, rawRate: opts.rows / raw, rawSecs: raw, oursRate: opts.rows / ours!.secs, oursSecs: ours!.secs, oursCpuSecs: ours!.cpuSecs, oursPeakRssMb: ours!.peakRssMb };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,6 +148,7 @@ export interface StreamFigures {
   readonly refSecs: number;
   readonly oursRate: number;
   readonly oursSecs: number;
+  readonly oursCpuSecs: number;
   readonly oursPeakRssMb: number;
 }
 
@@ -189,7 +193,7 @@ export async function streamBenchmark(opts: { changes: number; log: (line: strin
     const ours = await child({ kind: 'stream', slot: slots[1], table: STREAM_TABLE, expect: opts.changes });
     if (ours.events !== opts.changes) throw new Error(`the reader emitted ${ours.events} changes, expected ${opts.changes}`);
     opts.log(`source stream: ${ours.secs.toFixed(1)} s, peak RSS ${ours.peakRssMb} MB`);
-    return { walMb, changes: opts.changes, refRate: opts.changes / refSecs, refSecs, oursRate: opts.changes / ours.secs, oursSecs: ours.secs, oursPeakRssMb: ours.peakRssMb };
+    return { walMb, changes: opts.changes, refRate: opts.changes / refSecs, refSecs, oursRate: opts.changes / ours.secs, oursSecs: ours.secs, oursCpuSecs: ours.cpuSecs, oursPeakRssMb: ours.peakRssMb };
   } finally {
     const d = await client();
     for (const s of slots) await d.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [s]).catch(() => undefined);

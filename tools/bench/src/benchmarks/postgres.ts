@@ -13,15 +13,16 @@ const log = (line: string) => process.stdout.write(`# ${line}\n`);
 
 export const postgresSnapshotBenchmark: Benchmark = {
   name: 'postgres-snapshot',
-  description: 'postgres source snapshot rows/s vs `psql -c "COPY (SELECT ...) TO STDOUT"` to /dev/null, peak RSS (--rows N, default 5000000; --parallelism P, default 2; --runs R, default 1)',
+  description: 'postgres source snapshot rows/s vs `psql -c "COPY (SELECT ...) TO STDOUT"` to /dev/null, peak RSS (--rows N, default 5000000; --parallelism P, default 1; --runs R, default 1)',
   async run(args, report) {
     const rows = argNumber(args, 'rows', 5_000_000);
-    const parallelism = argNumber(args, 'parallelism', 2);
+    const parallelism = argNumber(args, 'parallelism', 1);
     const runs = argNumber(args, 'runs', 1);
     const f = await snapshotBenchmark({ rows, parallelism, runs, log });
     report({ name: 'table', value: f.tableMb, unit: `MB (${rows.toLocaleString('en-US')} rows, 10 columns)` });
     report({ name: 'psql COPY TO STDOUT > /dev/null', value: Math.round(f.rawRate), unit: `rows/s (${f.rawSecs.toFixed(1)} s)` });
     report({ name: `postgres source snapshot (parallelism ${parallelism})`, value: Math.round(f.oursRate), unit: `rows/s (${f.oursSecs.toFixed(1)} s)` });
+    report({ name: 'CPU time of the reader process per row', value: Math.round((f.oursCpuSecs / rows) * 1e9) / 1000, unit: `µs (${f.oursCpuSecs.toFixed(1)} s)` });
     report({ name: 'peak RSS of the snapshot process', value: f.oursPeakRssMb, unit: 'MB' });
     return {
       figures: [],
@@ -40,6 +41,7 @@ export const postgresStreamBenchmark: Benchmark = {
     report({ name: 'WAL range', value: f.walMb, unit: `MB (${changes.toLocaleString('en-US')} row changes)` });
     report({ name: 'pg_recvlogical > /dev/null', value: Math.round(f.refRate), unit: `changes/s (${f.refSecs.toFixed(1)} s)` });
     report({ name: 'postgres source (events)', value: Math.round(f.oursRate), unit: `changes/s (${f.oursSecs.toFixed(1)} s)` });
+    report({ name: 'CPU time of the reader process per change', value: Math.round((f.oursCpuSecs / changes) * 1e9) / 1000, unit: `µs (${f.oursCpuSecs.toFixed(1)} s)` });
     report({ name: 'peak RSS of the streaming process', value: f.oursPeakRssMb, unit: 'MB' });
     return {
       figures: [],
