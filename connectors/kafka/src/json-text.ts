@@ -60,8 +60,28 @@ export function scaledDecimal(text: string, scale: number): { sign: string; unsc
   return { sign: s === '-' && /[1-9]/.test(unscaled) ? '-' : '', unscaled };
 }
 
+/**
+ * `text` itself when it already is the plain, normalized form at `scale` with a non-zero integer part (the usual
+ * case: then Java prints exactly these digits); undefined when the general path must decide.
+ */
+function alreadyCanonical(text: string, scale: number): boolean {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const first = text.charCodeAt(i);
+  if (first < 49 || first > 57) return false; // empty, 0 (may need an exponent), sign or junk
+  const dot = scale === 0 ? n : n - scale - 1;
+  if (scale > 0 && text.charCodeAt(dot) !== 46 /* . */) return false;
+  for (i++; i < n; i++) {
+    if (i === dot) continue;
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Java's `BigDecimal.toString()` of the value at `scale` (what Jackson writes by default): `7.123`, `1E-7`, `0E-10`. */
 export function bigDecimalText(text: string, scale: number): string {
+  if (alreadyCanonical(text, scale)) return text;
   const { sign, unscaled } = scaledDecimal(text, scale);
   const adjusted = unscaled.length - 1 - scale;
   if (scale === 0) return sign + unscaled;
@@ -75,6 +95,7 @@ export function bigDecimalText(text: string, scale: number): string {
 
 /** `BigDecimal.toPlainString()` at `scale` (`encode.decimal-as-plain-number: true`). */
 export function plainDecimalText(text: string, scale: number): string {
+  if (alreadyCanonical(text, scale)) return text;
   const { sign, unscaled } = scaledDecimal(text, scale);
   if (scale === 0) return sign + unscaled;
   const padded = unscaled.padStart(scale + 1, '0');

@@ -116,9 +116,16 @@ export class KafkaSinkWriter implements SinkWriter {
     return this.session;
   }
 
+  private lastId: TableId | undefined;
+  private lastState: TableState | undefined;
+
   private state(id: TableId): TableState {
+    // events of one table usually share one TableId object: skip building the map key
+    if (id === this.lastId && this.lastState) return this.lastState;
     const st = this.tables.get(tableIdString(id));
     if (!st) throw new SchemaError(`data for table ${tableIdString(id)} arrived before its create.table`, { connector: 'kafka' });
+    this.lastId = id;
+    this.lastState = st;
     return st;
   }
 
@@ -137,6 +144,7 @@ export class KafkaSinkWriter implements SinkWriter {
     }
     const codec = tableCodec(id, schema, { valueFormat: c.valueFormat, keyFormat: c.keyFormat, valueEncoding: c.valueEncoding, keyEncoding: c.keyEncoding, includeSchema: c.includeSchema });
     this.tables.set(tableIdString(id), { schema, codec, topic, headers });
+    this.lastId = undefined;
   }
 
   async write(events: readonly Event[]): Promise<void> {
@@ -167,6 +175,7 @@ export class KafkaSinkWriter implements SinkWriter {
         this.setSchema(e.tableId, e.schema);
       } else if (e.kind === 'drop.table') {
         this.tables.delete(tableIdString(e.tableId));
+        this.lastId = undefined;
       } else if (e.kind !== 'flush' && e.kind !== 'truncate.table') {
         this.setSchema(e.tableId, applySchemaChange(this.state(e.tableId).schema, e));
       }

@@ -20,11 +20,20 @@ export const DEFAULT_ENCODING: EncodingOptions = { timestampStandard: 'SQL', dec
 /** Writes one non-null value as JSON text. */
 export type ValueEncoder = (v: unknown) => string;
 
-const trimFraction = (t: string): string => t.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+/** `12:00:00.500000` -> `12:00:00.5`, `…:05.000` -> `…:05` (Java's fraction printing: as many digits as needed). */
+function trimFraction(t: string): string {
+  const dot = t.lastIndexOf('.');
+  if (dot < 0) return t;
+  let end = t.length;
+  while (end > dot + 1 && t.charCodeAt(end - 1) === 48) end--;
+  return t.slice(0, end === dot + 1 ? dot : end);
+}
 
 function timestampText(v: unknown, standard: TimestampStandard): string {
-  const s = trimFraction(String(v).replace(/Z$/, ''));
-  return standard === 'SQL' ? s.replace('T', ' ') : s;
+  let s = String(v);
+  if (s.charCodeAt(s.length - 1) === 90 /* Z */) s = s.slice(0, -1);
+  s = trimFraction(s);
+  return standard === 'SQL' && s.charCodeAt(10) === 84 /* T */ ? `${s.slice(0, 10)} ${s.slice(11)}` : s;
 }
 
 function base64(v: unknown): string {

@@ -27,6 +27,10 @@ describe('value text', () => {
     expect(plainDecimalText('-0.0000000001', 10)).toBe('-0.0000000001');
     expect(plainDecimalText('0', 2)).toBe('0.00');
     expect(() => bigDecimalText('1.23', 1)).toThrow(/more than 1 fraction digits/);
+    for (const [t, scale, out] of [['12.30', 2, '12.30'], ['-5', 0, '-5'], ['0', 0, '0'], ['-0.00', 2, '0.00'], ['9.9', 2, '9.90'], ['007.5', 1, '7.5'], ['1e5', 0, '']] as const) {
+      if (out === '') expect(() => bigDecimalText(t, scale)).toThrow(/not a decimal/);
+      else expect(bigDecimalText(t, scale), `${t} at scale ${scale}`).toBe(out);
+    }
     for (const t of ['-1E-10', '0E-10', '1.5000000000', '1E+3', '12.30']) expect(plainDecimal(t)).toBe({ '-1E-10': '-0.0000000001', '0E-10': '0.0000000000', '1.5000000000': '1.5000000000', '1E+3': '1000', '12.30': '12.30' }[t]);
   });
 

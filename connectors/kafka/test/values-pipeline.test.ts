@@ -103,7 +103,7 @@ describe('cdc run: values -> kafka', () => {
     const eventsFile = join(dir, 'events.jsonl');
     const lines = [JSON.stringify({ op: 'create', table: `${DB}.eos`, schema: { columns: [{ name: 'id', type: 'INT NOT NULL' }, { name: 'n', type: 'INT' }], primaryKeys: ['id'] } })];
     const KEYS = 50;
-    const ROUNDS = 40;
+    const ROUNDS = 60;
     for (let n = 0; n < ROUNDS; n++) for (let id = 0; id < KEYS; id++) lines.push(JSON.stringify(n === 0 ? { op: 'insert', table: `${DB}.eos`, after: { id, n } } : { op: 'update', table: `${DB}.eos`, before: { id, n: n - 1 }, after: { id, n } }));
     writeFileSync(eventsFile, lines.join('\n') + '\n');
     const file = pipelineFile(
@@ -120,9 +120,9 @@ describe('cdc run: values -> kafka', () => {
     const run1 = startCli(args);
     started.push(run1);
     const deadline = Date.now() + 60_000;
-    while (checkpointId() < 4) {
+    while (checkpointId() < 3) {
       if (run1.child.exitCode !== null) throw new Error(`cdc run ended before it was killed:\n${run1.output().stderr}`);
-      if (Date.now() > deadline) throw new Error(`no 4 checkpoints within 60 s:\n${run1.output().stderr}`);
+      if (Date.now() > deadline) throw new Error(`no 3 checkpoints within 60 s:\n${run1.output().stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     run1.child.kill('SIGKILL');
