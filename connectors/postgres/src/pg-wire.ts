@@ -195,10 +195,10 @@ export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (stri
   };
 }
 
-/** One XLogData message: the WAL position it starts at and its pgoutput payload. */
+/** One XLogData message: its pgoutput payload starts at `offset` of `buf` (no copy, no slice per message). */
 export interface WalMessage {
-  readonly walStart: Lsn;
-  readonly data: Buffer;
+  readonly buf: Buffer;
+  readonly offset: number;
 }
 
 export interface ReplicationStreamOptions {
@@ -222,7 +222,7 @@ export class ReplicationStream {
   private startWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sock: RawSocket | undefined;
-  /** Highest WAL position received. */
+  /** Server WAL end of the last keepalive (for logs). */
   received: Lsn = 0n;
   private flushed: Lsn;
   private readonly highWater: number;
@@ -256,7 +256,7 @@ export class ReplicationStream {
         const end = off + 1 + buf.readInt32BE(off + 1);
         if (end > n) break;
         const start = off + 5;
-        if (type === 0x64 /* d */) this.onCopyData(buf.subarray(start, end));
+        if (type === 0x64 /* d */) this.onCopyData(buf, start);
         else if (type === 0x57 /* W: CopyBothResponse */) {
           this.started = true;
           this.startWaiter?.resolve();
@@ -298,22 +298,19 @@ export class ReplicationStream {
     w?.();
   }
 
-  private onCopyData(b: Buffer): void {
-    const kind = b[0];
-    if (kind === 0x77 /* w: XLogData */) {
-      const walStart = b.readBigUInt64BE(1);
-      const walEnd = b.readBigUInt64BE(9);
-      if (walEnd > this.received) this.received = walEnd;
-      this.queue.push({ walStart, data: b.subarray(25) });
+  private onCopyData(b: Buffer, at: number): void {
+    const kind = b[at];
+    if (kind === 0x77 /* w: XLogData: walStart, walEnd, sendTime (8 bytes each), then the payload */) {
+      this.queue.push({ buf: b, offset: at + 25 });
       if (this.queue.length >= this.highWater && !this.paused) {
         this.paused = true;
         this.sock?.pause();
       }
       if (this.queue.length === 1) this.wake();
-    } else if (kind === 0x6b /* k: primary keepalive */) {
-      const walEnd = b.readBigUInt64BE(1);
-      if (walEnd > this.received && !this.queue.length) this.received = walEnd;
-      if (b[17] === 1) this.sendStatus(false);
+    } else if (kind === 0x6b /* k: primary keepalive: walEnd, sendTime, replyRequested */) {
+      const walEnd = b.readBigUInt64BE(at + 1);
+      if (walEnd > this.received) this.received = walEnd;
+      if (b[at + 17] === 1) this.sendStatus(false);
     }
   }
 

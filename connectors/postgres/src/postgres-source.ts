@@ -710,7 +710,7 @@ export class PostgresSourceReader implements SourceReader {
           if (!msgs) break;
           const out: Event[] = [];
           for (const wal of msgs) {
-            const m = decodePgOutput(wal.data);
+            const m = decodePgOutput(wal.buf, wal.offset);
             switch (m.tag) {
               case 'begin':
                 inTxn = true;
