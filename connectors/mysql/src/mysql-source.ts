@@ -410,7 +410,14 @@ export class MysqlSourceReader implements SourceReader {
     } else if (mode === 'earliest-offset' || mode === 'timestamp') {
       const logs = await query<{ Log_name: string }[]>(conn, 'SHOW BINARY LOGS');
       if (!logs.length) throw new ConfigError('the binary log is off', { connector: CONNECTOR });
-      binlog = { file: logs[0].Log_name, pos: 4, skip: 0, ...(mode === 'timestamp' ? { sinceMillis: this.cfg.startupTimestampMillis } : {}) };
+      if (mode === 'timestamp') {
+        const since = this.cfg.startupTimestampMillis!;
+        const file = await this.binlogFileAt(logs.map((l) => l.Log_name), since);
+        this.logger.info(`scan.startup.mode timestamp: reading from binlog file ${file} (the last one begun by ${new Date(since).toISOString()})`);
+        binlog = { file, pos: 4, skip: 0, sinceMillis: since };
+      } else {
+        binlog = { file: logs[0].Log_name, pos: 4, skip: 0 };
+      }
     } else {
       const o = this.cfg.specificOffset;
       if (o.file && o.pos !== undefined) {
@@ -438,6 +445,50 @@ export class MysqlSourceReader implements SourceReader {
       }
     }
     return { v: 1, mode, tables, binlog };
+  }
+
+  /**
+   * timestamp startup mode: the last binlog file that began at or before `millis` (binary search on the time of
+   * each file's first event, as Flink CDC does), so the binlog is not read from its very first file; events older
+   * than `millis` in that file are dropped by the binlog phase.
+   */
+  private async binlogFileAt(files: readonly string[], millis: number): Promise<string> {
+    let lo = 0;
+    let hi = files.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const began = await this.binlogFileStart(files[mid]);
+      if (began <= millis) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return files[found];
+  }
+
+  /** Time (epoch ms) of the first event of a binlog file: its FORMAT_DESCRIPTION event. */
+  private async binlogFileStart(file: string): Promise<number> {
+    const stream = new BinlogStream({
+      connection: this.source.connectionConfig,
+      serverId: this.cfg.serverIdStart,
+      start: { kind: 'file', file, position: 4 },
+      nonBlocking: true,
+      heartbeatIntervalMs: 0,
+      includeTable: () => false,
+      signal: this.ctx.signal,
+    });
+    try {
+      await stream.start();
+      for await (const batch of stream.batches()) {
+        for (const { event } of batch) if (event.header.timestamp > 0) return event.header.timestamp * 1000;
+      }
+      return Number.POSITIVE_INFINITY;
+    } finally {
+      stream.close();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
