@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataTypes, Events, isCdcError, schema, tableId, type Event } from '@cdc/core';
 import { TableSerializer, type ElasticsearchWriter } from '../src/index.js';
+import { createIndexBody, mappingPath, schemaMeta } from '../src/elasticsearch-mappings.js';
 import { captureLogger, createSink, deleteIndices, ensureElasticsearch, es, esConfig, exact, searchAll, sleep } from './helpers.js';
 
 const PREFIX = 'cdc_es_writer.';
@@ -160,6 +161,13 @@ describe('bulk format per version', () => {
     expect(new TableSerializer(t, s, 6, undefined, '_').indexAction(row).text).toBe('{"index":{"_index":"db.orders","_type":"_doc","_id":"1_x y"}}\n{"a":1,"b":"x y"}\n');
     expect(new TableSerializer(t, s, 7, undefined, '_').deleteAction(row).text).toBe('{"delete":{"_index":"db.orders","_id":"1_x y"}}\n');
     expect(new TableSerializer(t, s, 8, undefined, '_').indexAction(row).text).toBe('{"index":{"_index":"db.orders","_id":"1_x y"}}\n{"a":1,"b":"x y"}\n');
+  });
+  it('6.x mappings are under the _doc type; 7.x and 8.x typeless', () => {
+    const meta = schemaMeta('db.orders', s);
+    expect(JSON.parse(createIndexBody({ at: { type: 'date' } }, meta, 6))).toEqual({ mappings: { _doc: { _meta: { cdc: meta }, properties: { at: { type: 'date' } } } } });
+    expect(JSON.parse(createIndexBody({}, meta, 7))).toEqual({ mappings: { _meta: { cdc: meta }, properties: {} } });
+    expect(mappingPath('db.orders', 6)).toBe('/db.orders/_mapping/_doc');
+    expect(mappingPath('db.orders', 8)).toBe('/db.orders/_mapping');
   });
   it('a table without a primary key gets the SHA-1 of the row as id (replays stay idempotent)', () => {
     const keyless = schema({ columns: [{ name: 'a', type: DataTypes.INT() }] });
