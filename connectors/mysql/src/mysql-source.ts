@@ -448,18 +448,21 @@ export class MysqlSourceReader implements SourceReader {
   }
 
   /**
-   * timestamp startup mode: the last binlog file that began at or before `millis` (binary search on the time of
+   * timestamp startup mode: the last binlog file that began before `millis` (binary search on the time of
    * each file's first event, as Flink CDC does), so the binlog is not read from its very first file; events older
    * than `millis` in that file are dropped by the binlog phase.
    */
   private async binlogFileAt(files: readonly string[], millis: number): Promise<string> {
+    // event times are whole seconds: a file begun in the second of `millis` may hold events of that second
+    // before it began in the previous file, so only a file begun in an earlier second qualifies
+    const second = Math.floor(millis / 1000) * 1000;
     let lo = 0;
     let hi = files.length - 1;
     let found = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const began = await this.binlogFileStart(files[mid]);
-      if (began <= millis) {
+      if (began < second) {
         found = mid;
         lo = mid + 1;
       } else {
