@@ -1,5 +1,7 @@
 export { postgresSourceFactory } from './postgres-factory.js';
-export { PostgresDataSource, PostgresSourceReader, checkServer, HEARTBEAT_PREFIX, type PostgresState } from './postgres-source.js';
+export { PostgresDataSource, PostgresSourceReader, HEARTBEAT_PREFIX } from './postgres-source.js';
+export { parseState, type PostgresState } from './postgres-state.js';
+export { checkServer } from './slots.js';
 export { POSTGRES_OPTIONS, POSTGRES_PREFIXES, STARTUP_MODES, readConfig, type PostgresSourceConfig, type StartupMode } from './postgres-options.js';
 export { mapPgError } from './postgres-errors.js';
 export { mapType, parseArray, type PgTypeInfo } from './postgres-types.js';

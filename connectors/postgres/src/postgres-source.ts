@@ -13,11 +13,7 @@ import {
   StateError,
   describeError,
   isCdcError,
-  type CdcError,
-  typeEquals,
-  withNullability,
   type ConnectionCheck,
-  type DataType,
   type DataSource,
   type Event,
   type JsonValue,
@@ -36,64 +32,13 @@ import { PG_EPOCH_MICROS, UNCHANGED_TOAST, decodePgOutput, type PgOutputMessage,
 import { CONNECTOR, mapPgError } from './postgres-errors.js';
 import type { PostgresSourceConfig } from './postgres-options.js';
 import { planChunks, readChunk, type Chunk, type KeyText } from './snapshot.js';
+import { lsnMap, lsnRecord, parseState, type PostgresState } from './postgres-state.js';
+import { checkServer, createSlot, slotInfo } from './slots.js';
+import { diffColumns } from './relation-diff.js';
 import { TableFilter, TypeRegistry, buildRuntime, discoverTables, qualified, quoteIdent, tableKey, type PgColumn, type PgTable, type TableRuntime } from './tables.js';
 
 export const HEARTBEAT_PREFIX = 'cdc_heartbeat';
 
-// ---------------------------------------------------------------------------------------------
-// State
-
-interface SnapshotState {
-  /** Where streaming starts once the snapshot is read (the slot's consistent point). */
-  readonly start: string;
-  /** Tables left to read, in order; the first may be partly read. */
-  readonly pending: string[];
-  /** First key of pending[0] not read yet (text values); absent: from its start. */
-  readonly from?: string[];
-  /** Tables read in a later snapshot than `start`: their transactions committed before this LSN are in it. */
-  readonly hw?: Record<string, string>;
-}
-
-interface StreamState {
-  /** Restart position: end of the last complete transaction (or a heartbeat). */
-  readonly lsn: string;
-  /** Data events of the transaction after `lsn` already emitted. */
-  readonly skip: number;
-  readonly hw?: Record<string, string>;
-}
-
-export interface PostgresState {
-  readonly v: 1;
-  readonly kind: 'postgres';
-  readonly slot: string;
-  readonly tables: Record<string, PgTable>;
-  readonly snapshot?: SnapshotState;
-  readonly stream?: StreamState;
-}
-
-function stateError(reason: string): CdcError {
-  return new StateError(`the saved state of the postgres source is not readable: ${reason}`, { connector: CONNECTOR, hint: 'delete the state dir to start over with a new snapshot' });
-}
-
-export function parseState(v: JsonValue | undefined, slot: string): PostgresState | undefined {
-  if (v === undefined || v === null) return undefined;
-  const s = v as unknown as PostgresState;
-  if (typeof s !== 'object' || Array.isArray(s) || s.v !== 1 || s.kind !== 'postgres' || typeof s.tables !== 'object' || s.tables === null || (!s.snapshot && !s.stream)) {
-    throw stateError('unknown format');
-  }
-  if (s.stream && !isLsnText(s.stream.lsn)) throw stateError('bad LSN');
-  if (s.snapshot && (!isLsnText(s.snapshot.start) || !Array.isArray(s.snapshot.pending))) throw stateError('bad snapshot progress');
-  if (s.slot !== slot) {
-    throw new StateError(`the saved state was read from replication slot "${s.slot}", not "${slot}" (slot.name)`, {
-      connector: CONNECTOR,
-      hint: `set slot.name back to ${s.slot}, or delete the state dir to start over with a new snapshot`,
-    });
-  }
-  return s;
-}
-
-const lsnMap = (m: Record<string, string> | undefined): Map<string, Lsn> => new Map(Object.entries(m ?? {}).map(([k, v]) => [k, parseLsn(v)]));
-const lsnRecord = (m: Map<string, Lsn>): Record<string, string> | undefined => (m.size ? Object.fromEntries([...m].map(([k, v]) => [k, formatLsn(v)])) : undefined);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -159,51 +104,6 @@ export class PostgresDataSource implements DataSource {
   }
 }
 
-/** Server version and the logical replication prerequisites that are not met, each saying what to change. */
-export async function checkServer(c: pg.Client, user: string): Promise<ConnectionCheck> {
-  const r = await c.query<{ version: string; wal_level: string; slots: string; senders: string; rolreplication: boolean | null; rolsuper: boolean | null }>(
-    `SELECT current_setting('server_version') AS version, current_setting('wal_level') AS wal_level,
-            current_setting('max_replication_slots') AS slots, current_setting('max_wal_senders') AS senders,
-            r.rolreplication, r.rolsuper
-       FROM (SELECT 1) x LEFT JOIN pg_roles r ON r.rolname = current_user`,
-  );
-  const v = r.rows[0];
-  const problems: string[] = [];
-  if (v.wal_level !== 'logical') problems.push(`wal_level is ${v.wal_level}: set wal_level = logical in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart the server`);
-  if (Number(v.slots) < 1) problems.push('max_replication_slots is 0: set it to at least 1 and restart the server');
-  if (Number(v.senders) < 1) problems.push('max_wal_senders is 0: set it to at least 1 and restart the server');
-  if (!v.rolreplication && !v.rolsuper) problems.push(`user "${user}" lacks the REPLICATION attribute: ALTER ROLE ${user} REPLICATION`);
-  const major = Number(/^(\d+)/.exec(v.version)?.[1] ?? 0);
-  // pgoutput's `messages` option (heartbeats through pg_logical_emit_message) came with PostgreSQL 14
-  if (major && major < 14) problems.push(`PostgreSQL ${v.version} is too old: this connector needs PostgreSQL 14 or later (pgoutput with logical decoding messages)`);
-  return { system: 'PostgreSQL', version: v.version, problems };
-}
-
-interface SlotInfo {
-  readonly exists: boolean;
-  readonly active: boolean;
-  readonly plugin?: string;
-  readonly database?: string;
-  readonly confirmedFlush?: Lsn;
-}
-
-async function slotInfo(c: pg.Client, slot: string): Promise<SlotInfo> {
-  const r = await c.query<{ plugin: string; database: string; active: boolean; confirmed: string | null }>(
-    'SELECT plugin, database, active, confirmed_flush_lsn::text AS confirmed FROM pg_replication_slots WHERE slot_name = $1',
-    [slot],
-  );
-  if (!r.rows.length) return { exists: false, active: false };
-  const s = r.rows[0];
-  return { exists: true, active: s.active, plugin: s.plugin, database: s.database, ...(s.confirmed ? { confirmedFlush: parseLsn(s.confirmed) } : {}) };
-}
-
-/** CREATE_REPLICATION_SLOT on a replication connection: the consistent point and (when asked) the exported snapshot. */
-async function createSlot(repl: pg.Client, name: string, opts: { temporary?: boolean; exportSnapshot: boolean }): Promise<{ lsn: Lsn; snapshot: string | undefined }> {
-  const r = await repl.query<{ consistent_point: string; snapshot_name: string | null }>(
-    `CREATE_REPLICATION_SLOT ${quoteIdent(name)}${opts.temporary ? ' TEMPORARY' : ''} LOGICAL pgoutput ${opts.exportSnapshot ? 'EXPORT_SNAPSHOT' : 'NOEXPORT_SNAPSHOT'}`,
-  );
-  return { lsn: parseLsn(r.rows[0].consistent_point), snapshot: r.rows[0].snapshot_name ?? undefined };
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -930,42 +830,7 @@ export class PostgresSourceReader implements SourceReader {
     const before = this.runtime(key)!;
     this.setTable(next);
     const after = this.runtime(key)!;
-    const id = after.id;
-    const events: Event[] = [];
-    // pair old and new columns: by attribute number when the catalog gave them, else by name
-    const byAttnum = cat !== undefined;
-    const pairOf = (c: PgColumn): PgColumn | undefined => (byAttnum && c.attnum > 0 ? newCols.find((n) => n.attnum === c.attnum) : newCols.find((n) => n.name === c.name));
-    const renames: Record<string, string> = {};
-    const retyped: Record<string, DataType> = {};
-    const oldTypes: Record<string, DataType> = {};
-    const dropped: string[] = [];
-    const kept = new Set<PgColumn>();
-    old.columns.forEach((c, i) => {
-      const n = pairOf(c);
-      if (!n) {
-        dropped.push(c.name);
-        return;
-      }
-      kept.add(n);
-      if (n.name !== c.name) renames[c.name] = n.name;
-      const ot = before.schema.columns[i].type;
-      const nt = after.schema.columns[newCols.indexOf(n)].type;
-      if (!typeEquals(withNullability(ot, true), withNullability(nt, true))) {
-        retyped[n.name] = nt;
-        oldTypes[n.name] = ot;
-      }
-    });
-    if (Object.keys(renames).length) events.push(Events.renameColumn(id, renames));
-    if (Object.keys(retyped).length) events.push(Events.alterColumnType(id, retyped, oldTypes));
-    if (dropped.length) events.push(Events.dropColumn(id, dropped));
-    const added = newCols
-      .map((c, i) => ({ c, i }))
-      .filter(({ c }) => !kept.has(c))
-      .map(({ c, i }) => {
-        const col = after.schema.columns[i];
-        return i === 0 ? { column: col, position: 'FIRST' as const } : { column: col, position: 'AFTER' as const, existingColumn: newCols[i - 1].name };
-      });
-    if (added.length) events.push(Events.addColumn(id, added.length && added.every((a, j) => a.column === after.schema.columns[newCols.length - added.length + j]) ? added.map((a) => ({ column: a.column, position: 'LAST' as const })) : added));
+    const events = diffColumns(after.id, old.columns, before.schema, newCols, after.schema, cat !== undefined);
     this.logger.info(`schema of ${key} changed: ${events.map((e) => e.kind).join(', ')}`);
     return events;
   }
