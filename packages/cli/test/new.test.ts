@@ -26,11 +26,20 @@ describe('cdc new connector', () => {
     expect(readFileSync(join(root, 'src/index.ts'), 'utf8')).toContain('export const factories = [acmeDbSink];');
   });
 
-  it('refuses bad names, a non-empty directory and source (no template yet), exit 2', async () => {
+  it('--kind source: a source package with a snapshot + change log reader', async () => {
+    const r = await cli(['new', 'connector', 'acme-log', '--kind', 'source', '--dir', 'src-conn'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const root = join(dir, 'src-conn');
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).cdc).toEqual({ identifiers: ['acme-log'], kind: 'source' });
+    expect(readFileSync(join(root, 'test/conformance.test.ts'), 'utf8')).toContain('describeSourceConformance');
+    expect(existsSync(join(root, 'src/acme-log-source.ts'))).toBe(true);
+  });
+
+  it('refuses bad names, a non-empty directory and an unknown kind, exit 2', async () => {
     for (const [args, msg] of [
       [['new', 'connector', 'Bad_Name'], /must be lower-case letters/],
       [['new', 'connector', 'acme-db', '--scope', '@acme'], /exists and is not empty/],
-      [['new', 'connector', 'x', '--kind', 'source'], /sink template only/],
+      [['new', 'connector', 'x', '--kind', 'both'], /--kind both is not valid/],
       [['new', 'thing'], /usage: cdc new connector <name>/],
     ] as const) {
       const r = await cli([...args], { cwd: dir });

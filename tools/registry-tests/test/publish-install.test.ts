@@ -209,7 +209,7 @@ describe('a third-party connector, written against the published @cdc/core and @
     ok(await npm(['publish'], acme), 'npm publish (third-party project)');
   });
 
-  it('cdc new connector (from the installed cli) makes a package that passes the testkit as generated', async () => {
+  it('cdc new connector (from the installed cli) makes a sink and a source that pass the testkit as generated', async () => {
     ok(await cdc(['new', 'connector', 'acme-db', '--scope', '@acme', '--dir', join(work, 'acme-db')]), 'cdc new connector');
     const gen = join(work, 'acme-db');
     // It needs what the example project installed (same dev dependencies): share its node_modules, no second install.
@@ -219,6 +219,13 @@ describe('a third-party connector, written against the published @cdc/core and @
     const t = ok(await run('npx', ['--no-install', 'vitest', 'run'], { cwd: gen, timeoutMs: 300_000 }), 'vitest run (generated project)');
     expect(t.stdout).toMatch(/Tests\s+\d+ passed/);
     ok(await npm(['run', 'typecheck'], gen), 'tsc (generated project)');
+    // and a source
+    const genSource = join(work, 'acme-log');
+    ok(await cdc(['new', 'connector', 'acme-log', '--kind', 'source', '--dir', genSource]), 'cdc new connector --kind source');
+    symlinkSync(join(acme, 'node_modules'), join(genSource, 'node_modules'), 'dir');
+    const ts = ok(await run('npx', ['--no-install', 'vitest', 'run'], { cwd: genSource, timeoutMs: 300_000 }), 'vitest run (generated source)');
+    expect(ts.stdout).toMatch(/Tests\s+\d+ passed/);
+    ok(await npm(['run', 'typecheck'], genSource), 'tsc (generated source)');
   });
 
   it('npm install of one more connector makes it usable with no other step', async () => {

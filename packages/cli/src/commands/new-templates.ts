@@ -1,6 +1,7 @@
 /**
- * Files of `cdc new connector <name>`: a sink package that passes the @cdc/testkit conformance suite as
- * generated (it keeps tables in memory), with comments where the real external system goes.
+ * Files of `cdc new connector <name>`: a sink or source package that passes the @cdc/testkit conformance suite
+ * as generated (tables in memory; the source follows an in-memory change log), with comments where the real
+ * external system goes.
  */
 
 export interface TemplateVars {
@@ -226,5 +227,180 @@ sink:
 \`npx cdc connectors\` lists it; \`npx cdc check pipeline.yaml\` validates its options.
 See docs/authoring-a-connector.md of the cdc repository for the SPI and the rules (checkpoints, errors, options).
 `,
+  };
+}
+
+/** The in-memory "server" of the source template: tables and a change log with log sequence numbers. */
+export function sourceTemplate(v: TemplateVars): Record<string, string> {
+  const fn = `${camel(v.name)}Source`;
+  const base = sinkTemplate(v);
+  const pkg = JSON.parse(base['package.json']) as Record<string, unknown>;
+  pkg.description = `cdc source connector (identifier ${v.name})`;
+  pkg.cdc = { identifiers: [v.name], kind: 'source' };
+  return {
+    'package.json': JSON.stringify(pkg, null, 2) + '\n',
+    '.gitignore': base['.gitignore'],
+    'tsconfig.json': base['tsconfig.json'],
+    'tsconfig.build.json': base['tsconfig.build.json'],
+    'src/index.ts': `// What cdc imports: package.json's "cdc" field names the identifier, this module exports the factory.
+import { ${fn} } from './${v.name}-source.js';
+
+export { ${fn} };
+export { server } from './${v.name}-source.js';
+export const factories = [${fn}];
+`,
+    [`src/${v.name}-options.ts`]: `import type { OptionSpec } from '@cdc/core';
+
+/** Declared options: cdc validates them (unknown key, wrong type, missing required) before create() runs. */
+export const OPTIONS: readonly OptionSpec[] = [
+  // TODO: the options of your system, e.g. { key: 'hostname', type: 'string', required: true, description: '...' },
+  //       { key: 'password', type: 'password', description: '...' } (never printed)
+  { key: 'tables', type: 'list', required: true, description: 'tables to capture, as db.table' },
+  { key: 'poll.interval', type: 'duration', default: 20, description: 'pause between two reads of the change log' },
+];
+`,
+    [`src/${v.name}-source.ts`]: `/**
+ * The ${v.name} source: a snapshot, then the change log from the position the snapshot was taken at. As
+ * generated it reads an in-memory "server" (so the conformance suite passes from the start); replace \`server\`
+ * with your system's client. The state of a batch is the log position after it: a restart resumes there.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineSource, Events, StateError, tableIdString, type Event, type JsonValue, type Schema, type SourceBatch, type TableId } from '@cdc/core';
+import { OPTIONS } from './${v.name}-options.js';
+
+interface LogEntry {
+  readonly lsn: number;
+  readonly event: Event;
+}
+
+/** TODO: your system. Tables with their rows, and a change log where every change gets the next lsn. */
+export const server = {
+  lsn: 0,
+  log: [] as LogEntry[],
+  tables: new Map<string, { id: TableId; schema: Schema; rows: Map<string, readonly unknown[]> }>(),
+  record(event: Event): void {
+    this.log.push({ lsn: ++this.lsn, event });
+  },
+};
+
+/** The state this source stores at checkpoints; anything else is refused with a StateError. */
+function parseState(state: JsonValue | undefined): { lsn: number } | undefined {
+  if (state === undefined) return undefined;
+  const s = state as { lsn?: unknown };
+  if (typeof s !== 'object' || s === null || Array.isArray(s) || typeof s.lsn !== 'number' || Object.keys(s).length !== 1) {
+    throw new StateError(\`${v.name} state is not valid: expected {"lsn": <number>}, got \${JSON.stringify(state)}\`, {
+      hint: 'start without the state (delete the pipeline state dir) to snapshot again',
+    });
+  }
+  return { lsn: s.lsn };
+}
+
+export const ${fn} = defineSource({
+  identifier: '${v.name}',
+  description: '${v.name} source',
+  options: OPTIONS,
+  create(ctx) {
+    const wanted = new Set(ctx.options.list('tables'));
+    const pollMs = Number(ctx.options.number('poll.interval') ?? 20);
+    const captured = () => [...server.tables.values()].filter((t) => wanted.has(tableIdString(t.id)));
+    return {
+      metadata: () => ({
+        listTables: async () => captured().map((t) => t.id),
+        getTableSchema: async (id: TableId) => {
+          const t = server.tables.get(tableIdString(id));
+          if (!t) throw new StateError(\`table \${tableIdString(id)} does not exist\`);
+          return t.schema;
+        },
+      }),
+      // TODO: connect and report the server version, so \`cdc check --connect\` can show it
+      async check() {
+        return { system: '${v.name}', version: '0.0.0', problems: [] };
+      },
+      createReader(rctx) {
+        const restored = parseState(rctx.restoredState);
+        let closed = false;
+        return {
+          async *read(): AsyncGenerator<SourceBatch> {
+            const creates = captured().map((t) => Events.createTable(t.id, t.schema));
+            let lsn: number;
+            if (!restored) {
+              // snapshot: every row, at the log position of this moment
+              lsn = server.lsn;
+              const at = lsn;
+              const rows = captured().flatMap((t) => [...t.rows.values()].map((r) => Events.insert(t.id, r)));
+              yield { events: [...creates, ...rows], state: (): JsonValue => ({ lsn: at }) };
+            } else {
+              lsn = restored.lsn;
+              yield { events: creates };
+            }
+            while (!closed && !rctx.signal.aborted) {
+              const next = server.log.filter((e) => e.lsn > lsn);
+              if (next.length) {
+                lsn = next[next.length - 1].lsn;
+                const at = lsn;
+                const mine = next.map((e) => e.event).filter((e) => e.kind !== 'flush' && wanted.has(tableIdString(e.tableId)));
+                if (mine.length) yield { events: mine, state: (): JsonValue => ({ lsn: at }) };
+              }
+              await sleep(pollMs, undefined, { signal: rctx.signal }).catch(() => undefined);
+            }
+          },
+          async close() {
+            closed = true;
+          },
+        };
+      },
+    };
+  },
+});
+`,
+    'test/conformance.test.ts': `// The @cdc/testkit conformance suite: run it with npm test. Point the driver at a real server once the source reads one.
+import { Events, tableIdString, type Schema } from '@cdc/core';
+import { describeSourceConformance } from '@cdc/testkit';
+import { ${fn}, server } from '../src/index.js';
+
+const keyOf = (s: Schema, row: Record<string, unknown>) => JSON.stringify(s.primaryKeys.map((k) => String(row[k])));
+const asRow = (s: Schema, row: Record<string, unknown>) => s.columns.map((c) => row[c.name] ?? null);
+const table = (id: Parameters<typeof tableIdString>[0]) => server.tables.get(tableIdString(id))!;
+
+describeSourceConformance({
+  factory: ${fn},
+  options: (tables) => ({ tables: tables.map(tableIdString) }),
+  invalidOptions: [{ options: { tables: undefined }, error: /required option "tables" is missing/ }],
+  supportsStreaming: true,
+  timeoutMs: 20_000,
+  driver: {
+    async createTable(id, schema) {
+      server.tables.set(tableIdString(id), { id, schema, rows: new Map() });
+      server.record(Events.createTable(id, schema));
+    },
+    async insert(id, rows) {
+      const t = table(id);
+      for (const r of rows) {
+        t.rows.set(keyOf(t.schema, r), asRow(t.schema, r));
+        server.record(Events.insert(id, asRow(t.schema, r)));
+      }
+    },
+    async update(id, key, set) {
+      const t = table(id);
+      const before = t.rows.get(keyOf(t.schema, key))!;
+      const after = asRow(t.schema, { ...Object.fromEntries(t.schema.columns.map((c, i) => [c.name, before[i]])), ...set });
+      t.rows.set(keyOf(t.schema, key), after);
+      server.record(Events.update(id, before, after));
+    },
+    async delete(id, key) {
+      const t = table(id);
+      const before = t.rows.get(keyOf(t.schema, key))!;
+      t.rows.delete(keyOf(t.schema, key));
+      server.record(Events.delete(id, before));
+    },
+    async dropTable(id) {
+      server.tables.delete(tableIdString(id));
+    },
+  },
+});
+`,
+    'README.md': base['README.md']
+      .replace('A [cdc](https://www.npmjs.com/package/@cdc/cli) sink connector', 'A [cdc](https://www.npmjs.com/package/@cdc/cli) source connector')
+      .replace(`sink:\n  type: ${v.name}\n  store: demo`, `source:\n  type: ${v.name}\n  tables: app.orders`),
   };
 }
