@@ -32,6 +32,9 @@ export type Unrepresentable = (what: string) => void;
 
 const identity: Converter = (s) => s;
 
+/** int8 text -> bigint; up to 15 characters the number is exact as a double, and BigInt(number) is cheaper. */
+const toBigInt: Converter = (s) => (s.length < 16 ? BigInt(Number(s)) : BigInt(s));
+
 /** numeric typmod -> precision / scale (PostgreSQL 15 allows scales below 0 and above the precision). */
 function numericTypmod(typmod: number): { precision: number; scale: number } | undefined {
   if (typmod < 4) return undefined;
@@ -86,11 +89,11 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
     case 'int4':
       return { type: DataTypes.INT(), convert: Number };
     case 'int8':
-      return { type: DataTypes.BIGINT(), convert: BigInt };
+      return { type: DataTypes.BIGINT(), convert: toBigInt };
     case 'oid':
     case 'xid':
     case 'cid':
-      return { type: DataTypes.BIGINT(), convert: BigInt };
+      return { type: DataTypes.BIGINT(), convert: toBigInt };
     case 'float4':
       return { type: DataTypes.FLOAT(), convert: Number };
     case 'float8':

@@ -33,4 +33,19 @@ describe('postgres units', () => {
     expect(mapType(1700, ((10 << 16) | 2) + 4, true, lookup, (w) => reported.push(w)).convert('NaN')).toBeNull();
     expect(reported).toEqual(['numeric value NaN']);
   });
+
+  it('bigint text: exact on both sides of 2^53 and at the extremes', () => {
+    const conv = mapType(20, -1, true, (oid) => BUILTIN_TYPES.get(oid), () => undefined).convert;
+    for (const v of ['0', '-1', '999999999999999', '-99999999999999', '9007199254740993', '-9223372036854775808', '9223372036854775807']) expect(conv(v)).toBe(BigInt(v));
+  });
+
+  it('table filter: database.schema.table regexes, exclusions', async () => {
+    const { TableFilter } = await import('../src/tables.js');
+    const f = new TableFilter('app', 'app.public.order_\\.*, app.s[12].t', 'app.public.order_tmp');
+    expect(f.matches('public', 'order_1')).toBe(true);
+    expect(f.matches('public', 'order_tmp')).toBe(false);
+    expect(f.matches('s2', 't')).toBe(true);
+    expect(f.matches('s3', 't')).toBe(false);
+    expect(f.matches('public', 'orders')).toBe(false);
+  });
 });
