@@ -184,6 +184,7 @@ export interface ConverterOptions {
 }
 
 const ZERO = 48;
+const SPACE = 32;
 /** '0000-..', 'yyyy-00-..', 'yyyy-mm-00..' (char codes: no substring per value on the snapshot path). */
 const isZeroDate = (s: string): boolean =>
   (s.charCodeAt(0) === ZERO && s.charCodeAt(1) === ZERO && s.charCodeAt(2) === ZERO && s.charCodeAt(3) === ZERO) ||
@@ -336,23 +337,43 @@ export function snapshotConverter(c: MysqlColumn, type: DataType, opts: Converte
       return t === 'double' || t === 'real' ? (v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v)) : composed;
     case 'BOOLEAN':
       return t === 'tinyint' ? (v) => (v === null || v === undefined ? null : typeof v === 'number' ? v !== 0 : composed(v)) : composed;
+    // chunk reads get DATETIME / TIMESTAMP already in ISO form from the server (see snapshotSelect), chunk
+    // boundaries (key values) in MySQL's form: both are accepted
     case 'TIMESTAMP':
       if (t !== 'datetime') return composed;
       return (v) => {
         if (v === null || v === undefined) return null;
         const s = v as string;
-        return isZeroDate(s) ? composed(s) : s.length > 10 ? s.slice(0, 10) + 'T' + s.slice(11) : s;
+        if (isZeroDate(s)) return composed(s.replace('T', ' '));
+        return s.charCodeAt(10) === SPACE ? s.slice(0, 10) + 'T' + s.slice(11) : s;
       };
     case 'TIMESTAMP_LTZ':
       if (t !== 'timestamp') return composed;
       return (v) => {
         if (v === null || v === undefined) return null;
         const s = v as string;
-        return isZeroDate(s) ? composed(s) : s.slice(0, 10) + 'T' + s.slice(11) + 'Z';
+        if (isZeroDate(s)) return composed(s.replace('T', ' ').replace('Z', ''));
+        return s.charCodeAt(10) === SPACE ? s.slice(0, 10) + 'T' + s.slice(11) + 'Z' : s;
       };
     case 'DATE':
       return (v) => (v === null || v === undefined ? null : isZeroDate(v as string) ? composed(v) : v);
     default:
       return composed;
+  }
+}
+
+/**
+ * The select-list expression of a column in snapshot chunk reads: DATETIME and TIMESTAMP come formatted by the
+ * server in core's ISO form ('T', and 'Z' for TIMESTAMP, the session being UTC), so no string is rebuilt per
+ * value in JS (a large share of the snapshot's time and garbage otherwise).
+ */
+export function snapshotSelect(c: MysqlColumn, quoted: string): string {
+  switch (c.dataType.toLowerCase()) {
+    case 'datetime':
+      return `REPLACE(CAST(${quoted} AS CHAR), ' ', 'T')`;
+    case 'timestamp':
+      return `CONCAT(REPLACE(CAST(${quoted} AS CHAR), ' ', 'T'), 'Z')`;
+    default:
+      return quoted;
   }
 }

@@ -1,6 +1,6 @@
 /** Streaming read of one chunk: rows as arrays of native values, never the whole table in memory. */
 import type mysql from 'mysql2';
-import type { MysqlColumn } from '../mysql-types.js';
+import { snapshotSelect, type MysqlColumn } from '../mysql-types.js';
 import { chunkWhere, geometryTypeCast, type ChunkRange } from './chunks.js';
 import { qualified, quoteId, type MysqlTable } from './discovery.js';
 
@@ -32,7 +32,7 @@ export function readChunk(
 }
 
 function chunkQuery(table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined): { sql: string; values: (string | Buffer)[]; typeCast?: typeof geometryTypeCast } {
-  const cols = table.columns.map((c) => quoteId(c.name)).join(', ');
+  const cols = table.columns.map((c) => snapshotSelect(c, quoteId(c.name))).join(', ');
   const keys = keyCols.map((c) => quoteId(c.name)).join(', ');
   const where = chunk ? chunkWhere(keyCols.map((c) => c.name), chunk, keyCols.length === 1 && keyCols[0].nullable) : { sql: '1=1', params: [] };
   const sql = `SELECT ${cols} FROM ${qualified(table)} WHERE ${where.sql}${keys ? ` ORDER BY ${keys}` : ''}`;
