@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { isCdcError, type JsonValue, type SourceReader } from '@cdc/core';
-import { admin, captureLogger, createSource, dataEvents, dropDatabase, ensureService, postgresConfig, recreateDatabase, runReader, sleep } from './helpers.js';
+import { admin, captureLogger, dropSlot, createSource, dataEvents, dropDatabase, ensureService, postgresConfig, recreateDatabase, runReader, sleep } from './helpers.js';
 
 const DB = 'cdc_pg_errors';
 const PG_BIN = process.env.CDC_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -149,6 +149,7 @@ describe('postgres source: bad input and slot handling', () => {
     const [hi, lo] = parse(r.state())!.split('/');
     expect(moved).toBe((BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`));
     await r.close();
+    await dropSlot('cdc_pg_hb_slot');
   }, 60_000);
 
   it('wal_level replica: the error names the setting and says how to change it', async () => {

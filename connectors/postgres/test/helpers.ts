@@ -39,6 +39,22 @@ export async function dropSlots(c: pg.Client, database: string): Promise<void> {
   }
 }
 
+/** Drops one slot (terminating its reader first): tests free their slots as they go (max_replication_slots). */
+export async function dropSlot(name: string): Promise<void> {
+  const c = await admin();
+  try {
+    for (let i = 0; i < 20; i++) {
+      const r = await c.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [name]);
+      if (!r.rows.length) return;
+      if (r.rows[0].active_pid) await c.query('SELECT pg_terminate_backend($1)', [r.rows[0].active_pid]).catch(() => undefined);
+      else await c.query('SELECT pg_drop_replication_slot($1)', [name]).catch(() => undefined);
+      await sleep(100);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
 export async function dropDatabase(database: string): Promise<void> {
   const c = await admin();
   try {

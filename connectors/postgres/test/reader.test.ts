@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { DataChangeEvent, Event } from '@cdc/core';
-import { Mirror, admin, captureLogger, createSource, dataEvents, dropDatabase, ensureService, recreateDatabase, runReader, sleep } from './helpers.js';
+import { Mirror, admin, dropSlot, captureLogger, createSource, dataEvents, dropDatabase, ensureService, recreateDatabase, runReader, sleep } from './helpers.js';
 
 const DB = 'cdc_pg_reader';
 let db: pg.Client;
@@ -78,6 +78,7 @@ describe('postgres reader', () => {
     expect(Number(data[2].meta.op_ts)).toBeGreaterThan(Date.now() - 600_000);
     expect(data[3].op).toBe('UPDATE');
     expect((data[3].after![27] as string).length).toBe(200000);
+    await dropSlot('cdc_pg_types');
   }, 60_000);
 
   it('snapshot and stream meet without gap or duplicate under concurrent writes (parallel chunks); TOAST, schema changes', async () => {
@@ -119,6 +120,7 @@ describe('postgres reader', () => {
     // no duplicate: every snapshot row once
     const snap = dataEvents(res.events).filter((e) => e.meta.snapshot);
     expect(new Set(snap.map((e) => e.after![0])).size).toBe(snap.length);
+    await dropSlot('cdc_pg_busy');
   }, 120_000);
 
   it('TOASTed values left out of updates are filled (DEFAULT from the table, FULL from the old tuple), never NULL', async () => {
@@ -154,6 +156,7 @@ describe('postgres reader', () => {
     const del = dataEvents(res.events).find((e) => e.op === 'DELETE')!;
     expect(del.before).toEqual([1, 1, big]);
     expect(log.warnings.join('\n')).toMatch(/REPLICA IDENTITY FULL/);
+    await dropSlot('cdc_pg_toast');
   }, 60_000);
 
   it('schema changes from relation messages: add, drop, rename, type change; delete carries the key', async () => {
@@ -207,5 +210,6 @@ describe('postgres reader', () => {
     ]);
     const del = dataEvents(res.events).find((e) => e.op === 'DELETE') as DataChangeEvent;
     expect(del.before).toEqual([2, null, null]); // REPLICA IDENTITY DEFAULT: the key, the rest unknown
+    await dropSlot('cdc_pg_evolve');
   }, 60_000);
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { DataChangeEvent, Event, JsonValue } from '@cdc/core';
-import { Mirror, admin, createSource, dataEvents, dropDatabase, ensureService, recreateDatabase, runReader } from './helpers.js';
+import { Mirror, admin, dropSlot, createSource, dataEvents, dropDatabase, ensureService, recreateDatabase, runReader } from './helpers.js';
 
 const DB = 'cdc_pg_resume';
 let db: pg.Client;
@@ -51,6 +51,7 @@ describe('postgres source: resume and startup modes', () => {
     });
     expect(mirrorRows(m, 'snap')).toEqual(await tableRows('snap'));
     expect(mirrorRows(m, 'snap2')).toEqual(await tableRows('snap2'));
+    await dropSlot('cdc_pg_resume_snap');
   }, 60_000);
 
   it('a state taken inside a large transaction resumes with the rest of it, each change once', async () => {
@@ -80,6 +81,7 @@ describe('postgres source: resume and startup modes', () => {
     expect(ids.length).toBe(30000);
     expect(new Set(ids).size).toBe(30000);
     void first;
+    await dropSlot('cdc_pg_resume_txn');
   }, 90_000);
 
   it('initial with an existing slot: snapshot at a new point, the slot streams from there without duplicates', async () => {
@@ -101,6 +103,7 @@ describe('postgres source: resume and startup modes', () => {
     // snapshot rows come in physical order
     expect(data.map((e) => `${e.op} ${e.after?.[0]}:${e.after?.[1]}`).sort()).toEqual(['INSERT 1:a2', 'INSERT 2:b', 'INSERT 3:c']);
     expect(data[2].meta.snapshot).toBeUndefined();
+    await dropSlot('cdc_pg_reuse');
   }, 60_000);
 
   it('latest-offset streams only later changes; committed-offset resumes at the slot; snapshot reads and ends', async () => {
@@ -124,6 +127,8 @@ describe('postgres source: resume and startup modes', () => {
     expect(dataEvents(snap.events).map((e) => e.after)).toEqual([[1, 'old'], [2, 'new'], [3, 'later']]);
     const slots = await db.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = 'cdc_pg_modes_snap'`);
     expect(slots.rows.length, 'snapshot mode creates no slot').toBe(0);
+    await dropSlot('cdc_pg_modes');
+    await dropSlot('cdc_pg_modes_snap');
   }, 60_000);
 
   it('a partitioned table: snapshot through the root, changes under the root name (publish_via_partition_root)', async () => {
@@ -144,5 +149,6 @@ describe('postgres source: resume and startup modes', () => {
     const m = new Mirror().apply(res.events);
     expect(mirrorRows(m, 'parted')).toEqual(['1:eu', '3:us']);
     expect(dataEvents(res.events).every((e) => e.tableId.table === 'parted')).toBe(true);
+    await dropSlot('cdc_pg_parted');
   }, 60_000);
 });
