@@ -110,12 +110,33 @@ export class DorisLoader implements TableLoader {
   }
 
   async prepareCommit(checkpointId: number): Promise<JsonValue | undefined> {
+    if (this.cfg.enable2pc) await this.abortLeftoversAfter(checkpointId);
     this.checkpoint = checkpointId + 1;
     this.counters.clear();
     if (!this.cfg.enable2pc) return undefined;
     const c: DorisCommittable = { labelPrefix: this.cfg.labelPrefix, subtask: this.subtask, txns: this.pending, tables: [...this.known.values()] };
     this.pending = [];
     return c as unknown as JsonValue;
+  }
+
+  /**
+   * Labels of this checkpoint past the ones this run used (n >= count) can only be leftovers of a crashed run
+   * (e.g. of a table the restored checkpoint did not know yet): abort those still pre-committed.
+   */
+  private async abortLeftoversAfter(checkpointId: number): Promise<void> {
+    for (const [key, used] of this.counters) {
+      const t = this.known.get(key);
+      if (!t) continue;
+      for (let n = used; n < used + 10_000; n++) {
+        const label = makeLabel({ prefix: this.cfg.labelPrefix, db: t.db, table: t.table, subtask: this.subtask, checkpoint: checkpointId, n });
+        const state = await this.http.loadState(t.db, label);
+        if (state === 'UNKNOWN') break;
+        if (state === 'PRECOMMITTED') {
+          this.logger.info(`[doris] aborting leftover pre-committed load ${label}`);
+          await this.http.abort(t.db, { label, table: t.table });
+        }
+      }
+    }
   }
 
   async close(): Promise<void> {

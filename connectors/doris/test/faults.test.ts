@@ -209,6 +209,35 @@ describe('doris sink against emulator faults', () => {
     }
   });
 
+  it('2PC: leftovers of a table the restored checkpoint did not know are aborted by the next run', async () => {
+    const prefix = `new_${Date.now()}`;
+    const o = { 'sink.enable-2pc': true, 'sink.label-prefix': prefix };
+    const known = await open(emu, o);
+    await known.writer.write([Events.insert(known.id, [1n, 'a'])]);
+    const c1 = (await known.writer.prepareCommit(1)) as JsonValue;
+    const b = tableId(DB, `t${++n}`);
+    await known.sink.metadataApplier().applySchemaChange(Events.createTable(b, T), new AbortController().signal);
+    await known.writer.write([Events.createTable(b, T), Events.insert(b, [1n, 'x'])]);
+    await known.writer.write([Events.flush([b], 'checkpoint')]);
+    await known.writer.write([Events.insert(b, [2n, 'y'])]);
+    await known.writer.prepareCommit(2); // two pre-committed loads of the new table, then the crash
+    const leftovers = () => emu.labels(DB, prefix).filter((l) => l.table === b.table && l.status === 'PRECOMMITTED').length;
+    expect(leftovers()).toBe(2);
+    const logger = createTestLogger();
+    const sink = dorisSinkFactory.create(factoryContext(dorisSinkFactory, options(emu, o), logger));
+    const committer = sink.createCommitter!();
+    await committer.recover!({ checkpointId: 1, committables: [c1] });
+    await committer.commit([c1], 1);
+    expect(leftovers()).toBe(2); // the restored state does not name the new table
+    const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
+    await w.write([Events.createTable(b, T), Events.insert(b, [1n, 'x'])]);
+    await committer.commit([(await w.prepareCommit(2))!], 2);
+    expect(leftovers()).toBe(0);
+    expect(await rows(b.table)).toEqual([{ id: 1n, name: 'x' }]);
+    await w.close();
+    await known.writer.close();
+  });
+
   for (const version of ['2.1.7', '1.2.8', '3.0.3']) {
     it(`2PC on Doris ${version}: a crashed run's pre-committed loads are aborted on recovery, the restored checkpoint's are committed`, async () => {
       const e = version === emu.flavour.version ? emu : await startEmulator({ flavour: 'doris', version, storage: mariadbConfig() });

@@ -122,12 +122,30 @@ export class StarRocksLoader implements TableLoader {
   }
 
   async prepareCommit(checkpointId: number): Promise<JsonValue | undefined> {
+    if (this.cfg.exactlyOnce) await this.rollbackLeftoversAfter(checkpointId);
     this.checkpoint = checkpointId + 1;
     this.counters.clear();
     if (!this.cfg.exactlyOnce) return undefined;
     const c: StarRocksCommittable = { labelPrefix: this.cfg.labelPrefix, subtask: this.subtask, txns: this.pending, tables: [...this.known.values()] };
     this.pending = [];
     return c as unknown as JsonValue;
+  }
+
+  /** Labels of this checkpoint past the ones this run used can only be a crashed run's: roll back prepared ones. */
+  private async rollbackLeftoversAfter(checkpointId: number): Promise<void> {
+    for (const [key, used] of this.counters) {
+      const t = this.known.get(key);
+      if (!t) continue;
+      for (let n = used; n < used + 10_000; n++) {
+        const label = makeLabel({ prefix: this.cfg.labelPrefix, db: t.db, table: t.table, subtask: this.subtask, checkpoint: checkpointId, n });
+        const state = await this.http.loadState(t.db, label);
+        if (state === 'UNKNOWN') break;
+        if (state === 'PREPARED' || state === 'PREPARE') {
+          this.logger.info(`[starrocks] rolling back leftover transaction ${label}`);
+          await this.http.rollback(t.db, label);
+        }
+      }
+    }
   }
 
   async close(): Promise<void> {}
