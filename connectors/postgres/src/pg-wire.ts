@@ -67,6 +67,39 @@ export function splitCopyRow(line: string): (string | null)[] {
   return fields;
 }
 
+/**
+ * Joins socket chunks into whole protocol messages. A message larger than a chunk (a big value) is gathered
+ * and joined once, not re-copied with every chunk.
+ */
+class Frames {
+  private parts: Buffer[] = [];
+  private length = 0;
+  /** Bytes the incomplete message at the head needs (0: unknown yet). */
+  private need = 0;
+
+  /** The bytes to parse now, or undefined while the message at the head is still incomplete. */
+  push(chunk: Buffer): Buffer | undefined {
+    if (!this.parts.length) return chunk;
+    this.parts.push(chunk);
+    this.length += chunk.length;
+    if (this.length < this.need) return undefined;
+    const buf = Buffer.concat(this.parts, this.length);
+    this.parts = [];
+    this.length = 0;
+    this.need = 0;
+    return buf;
+  }
+
+  /** Keeps the unparsed tail of `buf` (from `off`) for the next chunk. */
+  keep(buf: Buffer, off: number): void {
+    if (off >= buf.length) return;
+    const rest = buf.subarray(off);
+    this.parts = [rest];
+    this.length = rest.length;
+    this.need = rest.length >= 5 ? 1 + rest.readInt32BE(1) : 5;
+  }
+}
+
 interface RawSocket {
   on(event: 'data', l: (b: Buffer) => void): void;
   on(event: 'close' | 'error', l: (e?: unknown) => void): void;
@@ -112,7 +145,7 @@ export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (stri
   sock.removeAllListeners('data');
   let paused = false;
   const done = new Promise<number>((resolve, reject) => {
-    let pending: Buffer | null = null;
+    const frames = new Frames();
     let rows = 0;
     let error: unknown;
     let finished = false;
@@ -135,8 +168,9 @@ export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (stri
       finish();
     };
     const onData = (chunk: Buffer) => {
-      const buf = (pending ? Buffer.concat([pending, chunk]) : chunk) as Buffer & { utf8Slice(start: number, end: number): string };
-      pending = null;
+      const joined = frames.push(chunk);
+      if (!joined) return;
+      const buf = joined as Buffer & { utf8Slice(start: number, end: number): string };
       let off = 0;
       const n = buf.length;
       // position of the next backslash: rows without one (no NULL, no escape) need no field-by-field look
@@ -168,7 +202,7 @@ export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (stri
         // H (CopyOutResponse), c (CopyDone), C (CommandComplete), N (notice), S (parameter): nothing to do
         off = end;
       }
-      if (off < n) pending = Buffer.from(buf.subarray(off));
+      frames.keep(buf, off);
     };
     sock.on('data', onData);
     sock.on('close', onClose);
@@ -245,10 +279,10 @@ export class ReplicationStream {
     const sock = (this.client as unknown as { connection: { stream: RawSocket } }).connection.stream;
     sock.removeAllListeners('data');
     this.sock = sock;
-    let pending: Buffer | null = null;
+    const frames = new Frames();
     const onData = (chunk: Buffer) => {
-      const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-      pending = null;
+      const buf = frames.push(chunk);
+      if (!buf) return;
       let off = 0;
       const n = buf.length;
       while (n - off >= 5) {
@@ -267,7 +301,7 @@ export class ReplicationStream {
         }
         off = end;
       }
-      if (off < n) pending = Buffer.from(buf.subarray(off));
+      frames.keep(buf, off);
     };
     sock.on('data', onData);
     sock.on('close', () => this.fail(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' })));

@@ -212,4 +212,25 @@ describe('postgres reader', () => {
     expect(del.before).toEqual([2, null, null]); // REPLICA IDENTITY DEFAULT: the key, the rest unknown
     await dropSlot('cdc_pg_evolve');
   }, 60_000);
+
+  it('values larger than a socket read (4 MB) arrive whole, in the snapshot and in the stream', async () => {
+    await db.query(`CREATE TABLE huge (id int PRIMARY KEY, doc text, b bytea)`);
+    const doc = Array.from({ length: 400_000 }, (_, i) => `w${i}\t`).join('').slice(0, 4_000_000);
+    await db.query(`INSERT INTO huge VALUES (1, $1, decode(repeat('00ff', 1000000), 'hex'))`, [doc]);
+    let wrote = false;
+    const res = await runReader(createSource(opts('cdc_pg_huge', 'public.huge')), {
+      onBatch: async (_n, ev) => {
+        if (!wrote && dataEvents(ev).length === 1) {
+          wrote = true;
+          await db.query(`INSERT INTO huge VALUES (2, $1, NULL)`, [doc + 'x']);
+        }
+      },
+      until: (ev) => dataEvents(ev).length >= 2,
+    });
+    const [a, b] = dataEvents(res.events);
+    expect(a.after![1]).toBe(doc);
+    expect((a.after![2] as Uint8Array).length).toBe(2_000_000);
+    expect(b.after![1]).toBe(doc + 'x');
+    await dropSlot('cdc_pg_huge');
+  }, 60_000);
 });
