@@ -22,6 +22,17 @@ export class StarRocksMetadataApplier implements MetadataApplier {
     this.fe = new FeSql(parseJdbcUrl(cfg.jdbcUrl.split(',')[0], CONNECTOR), cfg.username, cfg.password, CONNECTOR);
   }
 
+  /** Column names of a StarRocks table (DESC); empty when it does not exist. */
+  async columnsOf(db: string, table: string): Promise<string[]> {
+    try {
+      const rows = await this.fe.query<{ Field: string }>(`DESC ${q(db)}.${q(table)}`);
+      return rows.map((r) => r.Field);
+    } catch (e) {
+      if (isCdcError(e) && /unknown table|unknown database|does not exist/i.test(e.reason)) return [];
+      throw e;
+    }
+  }
+
   async serverVersion(): Promise<string> {
     const rows = await this.fe.query<Record<string, string>>('SELECT current_version()');
     return String(Object.values(rows[0] ?? {})[0] ?? '').split(' ')[0];

@@ -29,6 +29,7 @@ export class StarRocksLoader implements TableLoader {
   private pending: StarRocksCommittable['txns'] = [];
   private readonly known = new Map<string, { db: string; table: string }>();
   private readonly run = randomBytes(4).toString('hex');
+  private readonly partialCache = new Map<string, { schema: TableTarget['schema']; partial: boolean }>();
 
   constructor(
     private readonly cfg: StarRocksConfig,
@@ -37,12 +38,33 @@ export class StarRocksLoader implements TableLoader {
     restoredCheckpoint: number,
     private readonly logger: Logger,
     private readonly signal?: AbortSignal,
+    /** Column names of the StarRocks table (for partial update detection). */
+    private readonly columnsOf: (db: string, table: string) => Promise<string[]> = async () => [],
   ) {
     this.checkpoint = restoredCheckpoint + 1;
   }
 
-  private headers(t: TableTarget): Record<string, string> {
+  /**
+   * Partial update is detected from the schemas, as the StarRocks connector does since 1.2.8: when the StarRocks
+   * table has columns the rows do not carry, the load updates only the carried ones (instead of resetting the
+   * others). An explicit sink.properties.partial_update wins. Looked up once per table schema.
+   */
+  private async partial(t: TableTarget, db: string, table: string): Promise<boolean> {
+    const set = this.cfg.streamLoadProps['partial_update'];
+    if (set !== undefined) return /^true$/i.test(set);
+    const cached = this.partialCache.get(t.key);
+    if (cached && cached.schema === t.schema) return cached.partial;
+    const cols = await this.columnsOf(db, table);
+    const carried = new Set(t.schema.columns.map((c) => c.name.toLowerCase()));
+    const partial = cols.some((c) => !carried.has(c.toLowerCase()));
+    if (partial) this.logger.info(`[starrocks] ${db}.${table} has columns the source does not send: loads are partial updates`);
+    this.partialCache.set(t.key, { schema: t.schema, partial });
+    return partial;
+  }
+
+  private headers(t: TableTarget, partial: boolean): Record<string, string> {
     const h: Record<string, string> = { ...this.cfg.streamLoadProps };
+    if (partial) h['partial_update'] = 'true';
     h['format'] = 'json';
     h['strip_outer_array'] = 'true';
     h['ignore_json_size'] = 'true';
@@ -74,7 +96,7 @@ export class StarRocksLoader implements TableLoader {
   private async plain(db: string, table: string, t: TableTarget, label: string, body: Buffer): Promise<void> {
     const ours = this.attempted.has(label);
     this.attempted.add(label);
-    const out = await this.http.streamLoad(db, table, { ...this.headers(t), label }, body, this.signal);
+    const out = await this.http.streamLoad(db, table, { ...this.headers(t, await this.partial(t, db, table)), label }, body, this.signal);
     if (out.kind === 'success') return;
     if (DONE.has(out.existingStatus) && ours) return;
     if (DONE.has(out.existingStatus)) throw new StateError(`label ${label} was already used by a committed load into ${db}.${table}`, { connector: CONNECTOR, hint: 'set a new sink.label-prefix' });
@@ -106,7 +128,7 @@ export class StarRocksLoader implements TableLoader {
     }
     if (begin.Status !== 'OK') throw new SinkError(`begin of transaction ${label} failed: ${begin.Status} ${begin.Message ?? ''}`, { connector: CONNECTOR, retryable: !/unknown table|not exist/i.test(String(begin.Message)) });
     try {
-      const loaded = await this.http.txn('load', { ...this.headers(t), db, table, label }, body, this.signal);
+      const loaded = await this.http.txn('load', { ...this.headers(t, await this.partial(t, db, table)), db, table, label }, body, this.signal);
       if (loaded.Status !== 'OK' && loaded.Status !== 'Success') throw await this.http.client.failure(loaded, `${this.http.fe()}/api/transaction/load`, label);
       const prepared = await this.http.txn('prepare', { db, label }, undefined, this.signal);
       if (prepared.Status !== 'OK') throw await this.http.client.failure(prepared, `${this.http.fe()}/api/transaction/prepare`, label);

@@ -51,7 +51,7 @@ export class StarRocksDataSink implements DataSink {
         framing: 'array',
         rowOps: () => ({ upsert: '"__op":0', delete: '"__op":1' }),
       },
-      new StarRocksLoader(cfg, this.http, ctx.subtask, this.restoredCheckpoint, ctx.logger, ctx.signal),
+      new StarRocksLoader(cfg, this.http, ctx.subtask, this.restoredCheckpoint, ctx.logger, ctx.signal, (db, table) => (this.metadataApplier() as StarRocksMetadataApplier).columnsOf(db, table)),
     );
   }
 

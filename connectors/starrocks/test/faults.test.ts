@@ -142,14 +142,14 @@ describe('starrocks sink against emulator faults', () => {
     await first.writer.close();
   });
 
-  it('sink.properties.partial_update keeps columns the rows do not carry; a full-row load resets them', async () => {
+  it('partial update is detected when the table has columns the rows do not carry; sink.properties.partial_update: false resets them', async () => {
     for (const partial of [true, false]) {
       const table = `partial_${partial}`;
       await fe.query(`CREATE DATABASE IF NOT EXISTS ${DB}`);
       await fe.query(`CREATE TABLE ${DB}.${table} (id BIGINT NOT NULL, name VARCHAR(6), extra VARCHAR(10)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) PROPERTIES ("replication_num" = "1")`);
       await fe.query(`INSERT INTO ${DB}.${table} VALUES (1, 'a', 'kept')`);
       const logger = createTestLogger();
-      const sink = starRocksSinkFactory.create(factoryContext(starRocksSinkFactory, options(emu, partial ? { 'sink.properties.partial_update': 'true' } : {}), logger));
+      const sink = starRocksSinkFactory.create(factoryContext(starRocksSinkFactory, options(emu, partial ? {} : { 'sink.properties.partial_update': 'false' }), logger));
       const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
       const id = tableId(DB, table);
       await w.write([Events.createTable(id, T), Events.update(id, [1n, 'a'], [1n, 'b'])]);
