@@ -109,6 +109,25 @@ describe('doris sink against emulator faults', () => {
     await writer.close();
   });
 
+  it('the FE query connection is reopened after the FE restarts', async () => {
+    const first = await startEmulator({ flavour: 'doris', storage: mariadbConfig() });
+    const ports = { feHttpPort: first.feHttpPort, beHttpPort: first.beHttpPort, mysqlPort: first.mysqlPort };
+    const sink = dorisSinkFactory.create(factoryContext(dorisSinkFactory, options(first)));
+    const applier = sink.metadataApplier();
+    await applier.applySchemaChange(Events.createTable(tableId(DB, 'before_restart'), T), new AbortController().signal);
+    await first.close();
+    const second = await startEmulator({ flavour: 'doris', storage: mariadbConfig(), ...ports });
+    try {
+      await applier.applySchemaChange(Events.createTable(tableId(DB, 'after_restart'), T), new AbortController().signal);
+      const fe2 = await feConnection({ port: second.mysqlPort });
+      expect(await describeTable(fe2, DB, 'after_restart')).toEqual(['id BIGINT', 'name VARCHAR(6)']);
+      await fe2.end();
+    } finally {
+      await applier.close?.();
+      await second.close();
+    }
+  });
+
   it('auth failure and a missing table are clear errors', async () => {
     const bad = dorisSinkFactory.create(factoryContext(dorisSinkFactory, options(emu, { password: 'nope' })));
     const err = await bad.metadataApplier().applySchemaChange(Events.createTable(tableId(DB, 'x'), T), new AbortController().signal).catch((e: unknown) => e);

@@ -39,14 +39,18 @@ export class FeSql {
     return this.conn;
   }
 
-  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+  /** Runs one statement; a connection lost (idle timeout, FE restart) is reopened once and the statement retried. */
+  async query<T = Record<string, unknown>>(sql: string, retried = false): Promise<T[]> {
     const c = await this.connect();
     try {
       const [rows] = await c.query(sql);
       return Array.isArray(rows) ? (rows as T[]) : [];
     } catch (e) {
       const err = e as { errno?: number; message?: string; fatal?: boolean };
-      if (err.fatal) this.conn = undefined;
+      if (err.fatal) {
+        this.conn = undefined;
+        if (!retried) return this.query<T>(sql, true);
+      }
       throw new SchemaError(`${firstLine(sql)} failed: ${err.message ?? String(e)}`, { connector: this.connector, retryable: !!err.fatal, details: { errno: err.errno } });
     }
   }
