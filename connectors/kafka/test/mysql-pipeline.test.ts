@@ -86,7 +86,7 @@ describe('cdc run: MariaDB -> kafka', () => {
     const args = (file: string, state: string) => ['run', file, '--state-dir', join(dir, state), ...pluginDirs, '--no-progress'];
     const dbzRun = startCli(args(pipeline(dir, 'dbz', '5600-5601', '  value.format: debezium-json\n  key.format: json\n  sink.add-tableId-to-header-enabled: true'), 's1'));
     const canalRun = startCli(
-      args(pipeline(dir, 'canal', '5602-5603', `  value.format: canal-json\n  key.format: csv\n  partition.strategy: hash-by-key\n  sink.delivery-guarantee: exactly-once\n  topic: ${canalTopic}`), 's2'),
+      args(pipeline(dir, 'canal', '5602-5603', `  value.format: canal-json\n  key.format: csv\n  partition.strategy: hash-by-key\n  sink.delivery-guarantee: exactly-once\n  properties.transactional.id: ${DB}-canal\n  topic: ${canalTopic}`), 's2'),
     );
     started.push(dbzRun, canalRun);
     const runs = [dbzRun, canalRun];
