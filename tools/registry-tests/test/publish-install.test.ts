@@ -92,7 +92,11 @@ describe('every public package: manifest fit for publishing', () => {
 describe('changesets: the documented release flow', () => {
   it('changeset version (on a copy of the manifests) gives every public package a new version and a CHANGELOG', async () => {
     const copy = join(work, 'changesets');
+    // The repo's pending changesets (they must name real packages) plus one patch for every public package, so
+    // the check holds right after a release too, when no changeset is pending.
     cpSync(join(repoRoot, '.changeset'), join(copy, '.changeset'), { recursive: true });
+    const everyPackage = publicPackages.map((p) => `"${p.name}": patch`).join('\n');
+    writeFileSync(join(copy, '.changeset', 'cdc-registry-test-all.md'), `---\n${everyPackage}\n---\n\nRelease flow check.\n`);
     for (const f of ['package.json', 'pnpm-workspace.yaml']) cpSync(join(repoRoot, f), join(copy, f));
     for (const p of all) cpSync(join(p.dir, 'package.json'), join(copy, p.dir.slice(repoRoot.length), 'package.json'));
     const bin = join(repoRoot, 'node_modules', '@changesets', 'cli', 'bin.js');
@@ -101,6 +105,7 @@ describe('changesets: the documented release flow', () => {
     for (const p of publicPackages) {
       const dir = join(copy, p.dir.slice(repoRoot.length));
       const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; peerDependencies?: Record<string, string> };
+      if (m.version === p.version) problems.push(`${p.name}: version stayed ${p.version}`);
       if (!existsSync(join(dir, 'CHANGELOG.md'))) problems.push(`${p.name}: no CHANGELOG.md`);
       else if (!readFileSync(join(dir, 'CHANGELOG.md'), 'utf8').includes(`## ${m.version}`)) problems.push(`${p.name}: CHANGELOG.md has no section for ${m.version}`);
       const peer = m.peerDependencies?.['@cdc/core'];
