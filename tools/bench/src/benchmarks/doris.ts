@@ -148,6 +148,7 @@ export const dorisBenchmark: Benchmark = {
       await sw.close();
       await slow.close?.();
       report({ name: `RSS growth with a slow BE (${slowRows} rows, 4 MB buffer, 300 ms/load)`, value: Math.round((peak - before) / 1024 / 1024), unit: 'MB' });
+      for (const t of ['sink', 'slow']) await fe.applySchemaChange(Events.dropTable(tableId(DB, t)), new AbortController().signal).catch(() => undefined);
       await s.close?.();
       return { figures: [], ratios: { 'doris sink / raw HTTP': sinkRate / rawRate }, targets: { 'doris sink / raw HTTP': 0.8 } };
     } finally {
