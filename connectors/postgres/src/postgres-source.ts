@@ -464,7 +464,8 @@ export class PostgresSourceReader implements SourceReader {
       error: unknown;
       copy?: CopyOut;
     }
-    const HIGH = 2048;
+    const BATCH = 1024;
+    const HIGH = 8192;
     const live: (Live | undefined)[] = new Array(chunks.length);
     let next = 0;
     let emitted = 0;
@@ -491,11 +492,11 @@ export class PostgresSourceReader implements SourceReader {
             const v = f[j];
             if (v !== null) row[j] = conv[j](v);
           }
-          l.rows.push(Events.insert(id, row, SNAPSHOT_META));
-          if (l.rows.length >= HIGH) {
-            l.copy?.pause();
-            if (i === emitted) signal();
-          }
+          const n = l.rows.push(Events.insert(id, row, SNAPSHOT_META));
+          // the head chunk's rows go out in batches while its COPY keeps flowing; a chunk whose rows wait
+          // (not the head yet, or a slow consumer) holds its socket
+          if (n === BATCH && i === emitted) signal();
+          if (n >= HIGH) l.copy?.pause();
         });
         l.copy = copy;
         await copy.done;
@@ -512,7 +513,8 @@ export class PostgresSourceReader implements SourceReader {
         if (this.closed) return;
         const i = next;
         if (i >= chunks.length) return;
-        if (i >= emitted + workers.length) {
+        // at most two chunks ahead per worker (each holds at most HIGH rows while it waits)
+        if (i >= emitted + 2 * workers.length) {
           await new Promise<void>((r) => windowWaiters.push(r));
           continue;
         }
@@ -527,7 +529,7 @@ export class PostgresSourceReader implements SourceReader {
         for (;;) {
           if (this.closed) return;
           const l = live[i];
-          if (l && (l.rows.length >= HIGH / 2 || l.done)) {
+          if (l && (l.rows.length >= BATCH || l.done)) {
             if (l.error) throw l.error;
             const events = l.rows;
             l.rows = [];
