@@ -184,6 +184,7 @@ export class PostgresSourceReader implements SourceReader {
       for (const [k, t] of Object.entries(state.tables)) this.tables.set(k, t);
       await this.types.load(conn, [...this.tables.values()].flatMap((t) => t.columns.map((c) => c.typeOid)));
       if (state.stream) await this.checkSlotForResume(conn, parseLsn(state.stream.lsn));
+      else if (cfg.startupMode !== 'snapshot') await this.checkSlotForResume(conn, parseLsn(state.snapshot!.start));
     } else {
       const fresh = await this.freshStart(conn);
       state = fresh.state;
