@@ -700,10 +700,10 @@ export class PostgresSourceReader implements SourceReader {
           const s = makeState();
           yield { events: out, state: () => s as unknown as JsonValue };
         }
-        if (this.closed) return;
+        if (this.closed || this.ctx.signal.aborted) return;
         throw mapPgError({ code: 'ECONNRESET', message: 'the replication stream ended' }, { doing: 'streaming changes' });
       } catch (e) {
-        if (this.closed) return;
+        if (this.closed || this.ctx.signal.aborted) return;
         const err = this.err(e, 'streaming changes');
         this.stopHeartbeat();
         destroy(this.repl);
