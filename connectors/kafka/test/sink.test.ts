@@ -159,6 +159,18 @@ describe('kafka sink: record shapes on a real broker', () => {
   }, 60_000);
 });
 
+describe('kafka sink: delivery guarantee none', () => {
+  it('records go out without a checkpoint waiting for them; close still sends what was handed over', async () => {
+    const t = tableId(PREFIX, 'none');
+    const s = await open({ 'sink.delivery-guarantee': 'none' });
+    const sc = schema({ columns: [column('id', DataTypes.INT(false))], primaryKeys: ['id'] });
+    await s.writer.write([Events.createTable(t, sc), ...Array.from({ length: 50 }, (_, i) => Events.insert(t, [i]))]);
+    expect(await s.writer.prepareCommit(1)).toBeUndefined();
+    await s.close();
+    expect((await readTopic(`${PREFIX}.none`)).map((r) => JSON.parse(r.value!).after.id)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  }, 60_000);
+});
+
 describe('kafka sink: failures', () => {
   const sc = schema({ columns: [column('id', DataTypes.INT(false)), column('v', DataTypes.STRING())], primaryKeys: ['id'] });
 
