@@ -140,8 +140,9 @@ export function redactSecrets(text: string): string {
   for (const secret of registeredSecrets) {
     if (!out.includes(secret)) continue;
     if (secret.length >= 8) out = out.split(secret).join('******');
-    // a short secret ("cdc") is also a common word part: redact it only where it stands alone as a value
-    else out = out.replace(new RegExp(`(^|[\\s"'=:,;(\\[])${escapeRegExp(secret)}(?=$|[\\s"',;)\\]])`, 'g'), '$1******');
+    // a short secret ("cdc") is also a common word part: redact it only where it stands alone as a value, and
+    // not as a bracketed tag: `[cdc] [mysql]` is the prefix of every message, whatever the password is
+    else out = out.replace(new RegExp(`(^|[\\s"'=:,;(])${escapeRegExp(secret)}(?=$|[\\s"',;)])`, 'g'), '$1******');
   }
   for (const re of SECRET_PATTERNS) {
     out = out.replace(re, (_m, a: string, _b: string, c?: string) => `${a}******${typeof c === 'string' ? c : ''}`);

@@ -27,5 +27,7 @@ describe('errors', () => {
     // a short secret is redacted where it stands alone, not inside other words
     registerSecret('abc');
     expect(redactSecrets('login abc failed for abc-tool (abc)')).toBe('login ****** failed for abc-tool (******)');
+    registerSecret('cdc');
+    expect(redactSecrets('[cdc] [mysql] login cdc failed')).toBe('[cdc] [mysql] login ****** failed');
   });
 });
