@@ -42,7 +42,7 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
   { key: 'scan.incremental.close-idle-reader.enabled', type: 'boolean', default: false, description: 'accepted for compatibility (no idle readers here)' },
   { key: 'scan.incremental.snapshot.unbounded-chunk-first.enabled', type: 'boolean', default: false, description: 'accepted for compatibility' },
   { key: 'scan.incremental.snapshot.backfill.skip', type: 'boolean', default: false, description: 'accepted for compatibility (the snapshot is read in the slot\'s exported snapshot: there is no backfill)' },
-  { key: 'scan.newly-added-table.enabled', type: 'boolean', default: false, description: 'accepted for compatibility (not implemented: tables added to the option after the first start are not snapshotted)' },
+  { key: 'scan.newly-added-table.enabled', type: 'boolean', default: false, description: 'on a restart from a state in the streaming phase, snapshot tables that match tables but were not captured yet, then stream them too' },
   { key: 'metadata.list', type: 'string', description: 'metadata to attach to events, comma-separated (op_ts, database_name, schema_name, table_name)' },
   { key: 'include-comments.enabled', type: 'boolean', default: false, description: 'include table and column comments in the schema' },
 ];
@@ -77,6 +77,7 @@ export interface PostgresSourceConfig {
   readonly distributionUpper: number;
   readonly distributionLower: number;
   readonly lsnCommitDelay: number;
+  readonly newlyAddedTables: boolean;
   readonly metadataList: readonly string[];
   readonly includeComments: boolean;
   readonly ssl: boolean | { rejectUnauthorized: boolean } | undefined;
@@ -185,6 +186,7 @@ export function readConfig(o: ResolvedOptions): PostgresSourceConfig {
     distributionUpper: o.number('chunk-key.even-distribution.factor.upper-bound')!,
     distributionLower: o.number('chunk-key.even-distribution.factor.lower-bound')!,
     lsnCommitDelay: Math.max(0, o.number('scan.lsn-commit.checkpoints-num-delay')!),
+    newlyAddedTables: o.boolean('scan.newly-added-table.enabled')!,
     metadataList: (o.string('metadata.list') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     includeComments: o.boolean('include-comments.enabled')!,
     ssl,

@@ -185,6 +185,13 @@ export class PostgresSourceReader implements SourceReader {
       await this.types.load(conn, [...this.tables.values()].flatMap((t) => t.columns.map((c) => c.typeOid)));
       if (state.stream) await this.checkSlotForResume(conn, parseLsn(state.stream.lsn));
       else if (cfg.startupMode !== 'snapshot') await this.checkSlotForResume(conn, parseLsn(state.snapshot!.start));
+      if (state.stream && cfg.newlyAddedTables) {
+        const added = yield* this.addNewTables(conn, state);
+        if (added) {
+          state = added.state;
+          exported = added.snapshot;
+        }
+      }
     } else {
       const fresh = await this.freshStart(conn);
       state = fresh.state;
@@ -199,6 +206,36 @@ export class PostgresSourceReader implements SourceReader {
       if (cfg.startupMode === 'snapshot' || this.closed) return;
     }
     yield* this.streamPhase(state);
+  }
+
+  /**
+   * scan.newly-added-table.enabled: tables that match `tables` now but are not in the state are added to the
+   * publication and read in a new exported snapshot (LSN L); streaming then goes on from the saved position, and
+   * their transactions before L are skipped (they are in the snapshot). The publication only publishes them from
+   * the ALTER PUBLICATION on, which is before L: nothing is missed.
+   */
+  private async *addNewTables(conn: pg.Client, state: PostgresState): AsyncGenerator<SourceBatch, { state: PostgresState; snapshot: string } | undefined> {
+    const found = await discoverTables(conn, this.source.filter, this.cfg.includeComments).catch((e) => {
+      throw this.err(e, 'reading the catalog');
+    });
+    const added = found.filter((t) => !this.tables.has(tableKey(t.schema, t.name)));
+    if (!added.length) return undefined;
+    for (const t of added) this.setTable(t);
+    await this.types.load(conn, added.flatMap((t) => t.columns.map((c) => c.typeOid)));
+    await this.ensurePublication(conn, [...this.tables.values()]);
+    const t = await this.temporarySnapshot();
+    const keys = added.map((x) => tableKey(x.schema, x.name));
+    this.logger.info(`newly added table(s) ${keys.join(', ')}: snapshot at ${formatLsn(t.lsn)}, then their changes`);
+    const st = state.stream!;
+    const next: PostgresState = {
+      v: 1,
+      kind: 'postgres',
+      slot: this.cfg.slotName,
+      tables: this.tablesRecord(),
+      snapshot: { start: st.lsn, pending: keys, hw: { ...(st.hw ?? {}), ...Object.fromEntries(keys.map((k) => [k, formatLsn(t.lsn)])) }, ...(st.skip ? { skip: st.skip } : {}) },
+    };
+    yield { events: keys.map((k) => Events.createTable(this.runtime(k)!.id, this.runtime(k)!.schema)), state: () => next as unknown as JsonValue };
+    return { state: next, snapshot: t.snapshot };
   }
 
   /** A restored stream position must still be in the slot (nobody else consumed past it, slot not dropped). */
@@ -405,13 +442,13 @@ export class PostgresSourceReader implements SourceReader {
     const tablesRec = this.tablesRecord();
     const pending = [...snap.pending];
     let from: KeyText | null = snap.from ?? null;
-    const streamState = (): PostgresState => ({ v: 1, kind: 'postgres', slot: cfg.slotName, tables: tablesRec, stream: { lsn: snap.start, skip: 0, ...(hw.size ? { hw: lsnRecord(hw) } : {}) } });
+    const streamState = (): PostgresState => ({ v: 1, kind: 'postgres', slot: cfg.slotName, tables: tablesRec, stream: { lsn: snap.start, skip: snap.skip ?? 0, ...(hw.size ? { hw: lsnRecord(hw) } : {}) } });
     const snapState = (rest: string[], next: KeyText | null): PostgresState => ({
       v: 1,
       kind: 'postgres',
       slot: cfg.slotName,
       tables: tablesRec,
-      snapshot: { start: snap.start, pending: rest, ...(next ? { from: [...next] } : {}), ...(hw.size ? { hw: lsnRecord(hw) } : {}) },
+      snapshot: { start: snap.start, pending: rest, ...(next ? { from: [...next] } : {}), ...(hw.size ? { hw: lsnRecord(hw) } : {}), ...(snap.skip ? { skip: snap.skip } : {}) },
     });
     while (pending.length && !this.closed) {
       const key = pending[0];

@@ -17,6 +17,8 @@ export interface SnapshotState {
   readonly from?: string[];
   /** Tables read in a later snapshot than `start`: their transactions committed before this LSN are in it. */
   readonly hw?: Record<string, string>;
+  /** Events of the transaction after `start` already emitted (a snapshot of newly added tables taken mid-stream). */
+  readonly skip?: number;
 }
 
 export interface StreamState {
