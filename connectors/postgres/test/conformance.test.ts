@@ -37,6 +37,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await conn?.end().catch(() => undefined);
   await dropDatabase(DB).catch(() => undefined);
+  const root = await admin();
+  await root.query(`DROP ROLE IF EXISTS ${USER}`).catch(() => undefined);
+  await root.end();
 });
 
 const db = (): pg.Client => {
