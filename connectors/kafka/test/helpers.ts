@@ -16,9 +16,14 @@ const script = join(import.meta.dirname, '..', '..', '..', 'tools', 'services', 
 
 /** `tools/services/kafka start` (idempotent; the first run copies the jars from Maven). A failure is a test failure. */
 export function ensureKafka(timeoutMs = 9 * 60_000): Promise<void> {
+  return kafkaService('start', {}, timeoutMs);
+}
+
+/** Runs `tools/services/kafka <command>` with extra environment (another port or data dir: a second broker). */
+export function kafkaService(command: 'start' | 'stop', env: Record<string, string>, timeoutMs = 9 * 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [script, 'start'], { timeout: timeoutMs, env: process.env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`tools/services/kafka start failed: ${String(stdout)}${String(stderr)}`));
+    execFile('bash', [script, command], { timeout: timeoutMs, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`tools/services/kafka ${command} failed: ${String(stdout)}${String(stderr)}`));
       else resolve();
     });
   });
@@ -60,18 +65,18 @@ const headersOf = (h: IHeaders | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString() : String(v)]));
 
 /** Every record of `topic` (all partitions, in offset order per partition), sentinels left out. */
-export async function readTopic(topic: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
-  const admin = kafka.admin();
+export async function readTopic(topic: string, timeoutMs = 60_000, client: Kafka = kafka): Promise<ReadRecord[]> {
+  const admin = client.admin();
   await admin.connect();
   const partitions = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.map((p) => p.partitionId).sort((a, b) => a - b);
   await admin.disconnect();
   const nonce = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await producer.send({ topic, messages: partitions.map((partition) => ({ partition, key: SENTINEL_KEY, value: nonce })) });
   await producer.disconnect();
 
-  const consumer = kafka.consumer({ groupId: `cdc-test-${nonce}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const consumer = client.consumer({ groupId: `cdc-test-${nonce}`, readUncommitted: false, maxWaitTimeInMs: 200 });
   const out: ReadRecord[] = [];
   const seen = new Set<number>();
   try {
