@@ -119,10 +119,12 @@ export function withoutProcessingTime(value: string | null): string | null {
  * aborted transaction (seen here after a kill -9: two records of an aborted transaction returned next to their
  * committed replay), so the exactly-once test counts with this one. Sentinels are left out.
  */
-export function readTopicWithJava(topic: string): Promise<ReadRecord[]> {
+export function readTopicWithJava(topic: string, maxMessages?: number): Promise<ReadRecord[]> {
   const args = [
     script, 'run-class', 'org.apache.kafka.tools.consumer.ConsoleConsumer', '--bootstrap-server', BOOTSTRAP, '--topic', topic, '--from-beginning',
-    '--isolation-level', 'read_committed', '--timeout-ms', '6000',
+    // with maxMessages it stops there (a duplicate then shows as a gap further on); the idle timeout is only
+    // reached when records are missing, or, without maxMessages, at the end
+    '--isolation-level', 'read_committed', '--timeout-ms', maxMessages ? '30000' : '10000', ...(maxMessages ? ['--max-messages', String(maxMessages)] : []),
     '--property', 'print.partition=true', '--property', 'print.offset=true', '--property', 'print.key=true', '--property', 'key.separator=\t',
   ];
   return new Promise((resolve, reject) => {

@@ -137,7 +137,7 @@ describe('cdc run: values -> kafka', () => {
     expect(res.stderr).toMatch(new RegExp(`resuming from checkpoint #${restoredFrom}`));
 
     // read_committed as Kafka's Java consumer reads it (see readTopicWithJava for why not kafkajs here)
-    const records = await readTopicWithJava(topic);
+    const records = await readTopicWithJava(topic, KEYS * ROUNDS);
     const seen = new Map<number, number[]>();
     for (const r of records) {
       const v = JSON.parse(r.value!) as { after: { id: number; n: number } };
