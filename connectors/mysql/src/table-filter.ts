@@ -3,37 +3,13 @@
  * matched against the whole name; an unescaped `.` separates database and table, `\.` is a regex dot.
  * Examples: `app.orders`, `app.\.*`, `db[1-2].user_[0-9]+`.
  */
-import { ConfigError } from '@cdc/core';
+import { ConfigError, splitSelectorText } from '@cdc/core';
 import { CONNECTOR } from './mysql-errors.js';
 
 interface Selector {
   readonly text: string;
   readonly db: RegExp;
   readonly table: RegExp;
-}
-
-function splitTopLevel(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\' && i + 1 < s.length) {
-      cur += c + s[i + 1];
-      i++;
-      continue;
-    }
-    if (c === '(' || c === '[' || c === '{') depth++;
-    if (c === ')' || c === ']' || c === '}') depth--;
-    if (c === sep && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else {
-      cur += c;
-    }
-  }
-  out.push(cur);
-  return out;
 }
 
 function compile(part: string, text: string, key: string): RegExp {
@@ -48,10 +24,10 @@ function compile(part: string, text: string, key: string): RegExp {
 
 export function parseSelectors(list: readonly string[], key: string): Selector[] {
   const out: Selector[] = [];
-  for (const raw of list.flatMap((x) => splitTopLevel(x, ','))) {
+  for (const raw of list.flatMap((x) => splitSelectorText(x, ','))) {
     const text = raw.trim();
     if (!text) continue;
-    const parts = splitTopLevel(text, '.');
+    const parts = splitSelectorText(text, '.');
     if (parts.length !== 2) {
       throw new ConfigError(`option ${key}: "${text}" must be database.table (escape a regex dot as \\.)`, { connector: CONNECTOR });
     }

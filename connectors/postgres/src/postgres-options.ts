@@ -3,7 +3,7 @@
  * plus the Debezium publication settings Flink users pass as `debezium.*`. One list drives validation, the README
  * table and error messages.
  */
-import { ConfigError, type OptionSpec, type PassThroughPrefix, type ResolvedOptions } from '@cdc/core';
+import { ConfigError, splitSelectorText, type OptionSpec, type PassThroughPrefix, type ResolvedOptions } from '@cdc/core';
 import { CONNECTOR } from './postgres-errors.js';
 
 export const STARTUP_MODES = ['initial', 'snapshot', 'latest-offset', 'committed-offset'] as const;
@@ -101,33 +101,11 @@ function databaseOf(tables: string): string {
 }
 
 export function splitPatterns(text: string): string[] {
-  return splitTop(text, ',').map((s) => s.trim()).filter(Boolean);
+  return splitSelectorText(text, ',').map((s) => s.trim()).filter(Boolean);
 }
 
 export function splitDots(pattern: string): string[] {
-  return splitTop(pattern, '.').map((s) => s.trim());
-}
-
-function splitTop(text: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\' && i + 1 < text.length) {
-      cur += c + text[i + 1];
-      i++;
-      continue;
-    }
-    if (c === '(' || c === '[' || c === '{') depth++;
-    if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
-    if (c === sep && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
+  return splitSelectorText(pattern, '.').map((s) => s.trim());
 }
 
 export function readConfig(o: ResolvedOptions): PostgresSourceConfig {

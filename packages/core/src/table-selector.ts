@@ -18,8 +18,11 @@ export interface SelectorOptions {
   readonly caseInsensitive?: boolean;
 }
 
-/** Splits on `sep` outside brackets, keeping escapes as written. */
-function splitTopLevel(text: string, sep: string): string[] {
+/**
+ * Splits selector text on `sep` outside brackets, keeping escapes as written: `,` between patterns, `.` between
+ * the name parts of one pattern. Sources that parse their own `tables` option use it too.
+ */
+export function splitSelectorText(text: string, sep: ',' | '.'): string[] {
   const out: string[] = [];
   let cur = '';
   let depth = 0;
@@ -42,10 +45,10 @@ function splitTopLevel(text: string, sep: string): string[] {
 }
 
 export function compileTableSelector(text: string, opts: SelectorOptions): TableSelector {
-  const patterns = splitTopLevel(text, ',').map((s) => s.trim()).filter(Boolean);
+  const patterns = splitSelectorText(text, ',').map((s) => s.trim()).filter(Boolean);
   if (!patterns.length) throw new ConfigError(`${opts.where}: empty table selector`, { hint: 'e.g. mydb.orders or mydb.\\.*' });
   const compiled = patterns.map((pattern) => {
-    const parts = splitTopLevel(pattern, '.').map((p) => p.trim());
+    const parts = splitSelectorText(pattern, '.').map((p) => p.trim());
     if (parts.length > 3) throw new ConfigError(`${opts.where}: "${pattern}" has more than namespace.schema.table`, { hint: 'escape a regex dot as \\.' });
     return parts.map((p) => {
       const source = p.replace(/\\\./g, '.').replace(/\\,/g, ',');
