@@ -16,7 +16,10 @@ import mysql from 'mysql2/promise';
 import { ensureService, mariadbConfig } from '@cdc/services';
 
 export const BENCH_DB = 'cdc_mysql_bench';
-const TABLE = 'snapshot_mix';
+/** The 5M-row table keeps its name; other sizes get their own table, so a quick run does not drop the big one. */
+export function snapshotTable(rows: number): string {
+  return rows === 5_000_000 ? 'snapshot_mix' : `snapshot_mix_${rows}`;
+}
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
 
@@ -40,6 +43,7 @@ export interface SnapshotFigures {
 
 /** Creates (or keeps) cdc_mysql_bench.snapshot_mix with `rows` rows; not written to the binlog. */
 export async function prepareSnapshotTable(rows: number, log: (line: string) => void = () => undefined): Promise<number> {
+  const TABLE = snapshotTable(rows);
   const cfg = mariadbConfig();
   const c = await mysql.createConnection({ ...cfg, multipleStatements: true });
   try {
@@ -76,7 +80,8 @@ export async function prepareSnapshotTable(rows: number, log: (line: string) => 
 }
 
 /** Seconds for `mariadb -e 'SELECT ...' > /dev/null` to read the whole table. */
-export function rawClientRead(): Promise<number> {
+export function rawClientRead(rows: number): Promise<number> {
+  const TABLE = snapshotTable(rows);
   const cfg = mariadbConfig();
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
@@ -95,7 +100,7 @@ export function rawClientRead(): Promise<number> {
 export function sourceRead(opts: { rows: number; parallelism: number; maxOldSpaceMb?: number }): Promise<{ rows: number; secs: number; cpuSecs: number; peakRssMb: number }> {
   const loader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   const heap = opts.maxOldSpaceMb ? [`--max-old-space-size=${opts.maxOldSpaceMb}`] : [];
-  const args = [...heap, '--conditions=source', '--import', loader, join(here, 'snapshot-reader.ts'), `${BENCH_DB}.${TABLE}`, String(opts.parallelism)];
+  const args = [...heap, '--conditions=source', '--import', loader, join(here, 'snapshot-reader.ts'), `${BENCH_DB}.${snapshotTable(opts.rows)}`, String(opts.parallelism)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -118,7 +123,7 @@ export async function snapshotBenchmark(opts: { rows: number; parallelism: numbe
   let cpu = Infinity;
   let peak = 0;
   for (let r = 0; r < opts.runs; r++) {
-    rawSecs = Math.min(rawSecs, await rawClientRead());
+    rawSecs = Math.min(rawSecs, await rawClientRead(opts.rows));
     const o = await sourceRead(opts);
     oursSecs = Math.min(oursSecs, o.secs);
     cpu = Math.min(cpu, o.cpuSecs);

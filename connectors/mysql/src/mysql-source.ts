@@ -33,7 +33,7 @@ import type { MysqlSourceConfig } from './mysql-options.js';
 import { comparePositions, formatPosition, type BinlogPosition } from './position.js';
 import { ChunkSplitter, type ChunkRange, type KeyTuple, toParam } from './snapshot/chunks.js';
 import { discoverTables, type MysqlTable } from './snapshot/discovery.js';
-import { readChunk, streamRows } from './snapshot/reader.js';
+import { readChunkRows, streamRows } from './snapshot/reader.js';
 import { TableFilter } from './table-filter.js';
 import { buildRuntime, compareKeys, keyString, tableKey, type TableRuntime } from './tables.js';
 
@@ -578,8 +578,14 @@ export class MysqlSourceReader implements SourceReader {
         snap = next;
         const st = mk(next);
         for (let i = 0; i < all.length; i += this.cfg.fetchSize) {
-          const part = all.slice(i, i + this.cfg.fetchSize).map((r) => Events.insert(rt.id, r, SNAPSHOT_META));
-          const last = i + this.cfg.fetchSize >= all.length;
+          const end = Math.min(all.length, i + this.cfg.fetchSize);
+          const part: Event[] = new Array<Event>(end - i);
+          for (let j = i; j < end; j++) {
+            part[j - i] = Events.insert(rt.id, all[j], SNAPSHOT_META);
+            // the chunk does not keep emitted rows alive: the heap holds less while the next chunk is read
+            all[j] = undefined as unknown as unknown[];
+          }
+          const last = end >= all.length;
           yield last ? { events: part, state: () => st as unknown as JsonValue } : { events: part };
         }
         if (!all.length) yield { events: [], state: () => st as unknown as JsonValue };
@@ -640,10 +646,7 @@ export class MysqlSourceReader implements SourceReader {
   /** Reads one chunk between its low and high watermark and merges the binlog in between (DBLog). */
   private async readSnapshotChunk(w: SnapshotWorker, rt: TableRuntime, chunk: ChunkRange): Promise<{ rows: unknown[][]; hw: BinlogPosition }> {
     const lw = this.cfg.backfillSkip ? undefined : await currentPosition(w.conn, this.mariadb);
-    let rows: unknown[][] = [];
-    await readChunk(w.conn, rt.def, rt.keyCols, chunk, (row) => {
-      rows.push(this.convertSnapshotRow(rt, row));
-    }).catch((e) => {
+    let rows = await readChunkRows(w.conn, rt.def, rt.keyCols, chunk, rt.snapshotColumns).catch((e) => {
       throw mapMysqlError(e, { doing: `reading ${rt.key}` });
     });
     let hw: BinlogPosition = { file: '', pos: 0 };

@@ -3,6 +3,7 @@ import { column as makeColumn, schema as makeSchema, tableId, type Logger, type 
 import type { ColumnHint } from './binlog/rows.js';
 import { columnHint, makeConverter, snapshotConverter, toDataType, type Converter, type MysqlColumn } from './mysql-types.js';
 import type { MysqlTable } from './snapshot/discovery.js';
+import type { SnapshotColumn } from './snapshot/row-decoder.js';
 
 export interface TableRuntime {
   readonly def: MysqlTable;
@@ -14,6 +15,8 @@ export interface TableRuntime {
   readonly converters: Converter[];
   /** snapshot text -> core per column */
   readonly snapshotConverters: Converter[];
+  /** The same, with each column's definition and core type, for the snapshot's row decoder. */
+  readonly snapshotColumns: SnapshotColumn[];
   /** Column indexes of the chunk/merge key (primary key or configured key column). */
   readonly keyIdx: number[];
   readonly keyCols: MysqlColumn[];
@@ -57,6 +60,7 @@ export function buildRuntime(def: MysqlTable, opts: RuntimeOptions): TableRuntim
     hints: def.columns.map(columnHint),
     converters,
     snapshotConverters,
+    snapshotColumns: def.columns.map((c, i) => ({ column: c, type: schema.columns[i].type, convert: snapshotConverters[i] })),
     keyIdx: keyIdx.filter((i) => i >= 0),
     keyCols: keyIdx.filter((i) => i >= 0).map((i) => def.columns[i]),
     keyKinds: keyIdx.filter((i) => i >= 0).map((i) => keyKind(def.columns[i])),

@@ -3,6 +3,8 @@ import type mysql from 'mysql2';
 import { snapshotSelect, type MysqlColumn } from '../mysql-types.js';
 import { chunkWhere, geometryTypeCast, type ChunkRange } from './chunks.js';
 import { qualified, quoteId, type MysqlTable } from './discovery.js';
+import type { SnapshotColumn } from './row-decoder.js';
+import { canTakeOver, selectRows } from './text-query.js';
 
 const GEOMETRY = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
 
@@ -31,8 +33,26 @@ export function readChunk(
   });
 }
 
-function chunkQuery(table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined): { sql: string; values: (string | Buffer)[]; typeCast?: typeof geometryTypeCast } {
-  const cols = table.columns.map((c) => snapshotSelect(c, quoteId(c.name))).join(', ');
+/**
+ * The rows of a chunk as core values (converted by `columns`). Read from the socket by our own result-set reader
+ * when the connection allows it (see text-query.ts), else through mysql2 and the columns' converters.
+ */
+export async function readChunkRows(conn: mysql.Connection, table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined, columns: readonly SnapshotColumn[]): Promise<unknown[][]> {
+  if (canTakeOver(conn)) {
+    // plain columns: the row decoder builds the ISO temporals itself, which spares the server a CAST per value
+    const { sql, values } = chunkQuery(table, keyCols, chunk, true);
+    return selectRows(conn, conn.format(sql, values), columns, { doing: `reading ${qualified(table)}` });
+  }
+  const rows: unknown[][] = [];
+  await readChunk(conn, table, keyCols, chunk, (row) => {
+    for (let i = 0; i < columns.length; i++) row[i] = columns[i].convert(row[i]);
+    rows.push(row);
+  });
+  return rows;
+}
+
+function chunkQuery(table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined, plain = false): { sql: string; values: (string | Buffer)[]; typeCast?: typeof geometryTypeCast } {
+  const cols = table.columns.map((c) => (plain ? quoteId(c.name) : snapshotSelect(c, quoteId(c.name)))).join(', ');
   const keys = keyCols.map((c) => quoteId(c.name)).join(', ');
   const where = chunk ? chunkWhere(keyCols.map((c) => c.name), chunk, keyCols.length === 1 && keyCols[0].nullable) : { sql: '1=1', params: [] };
   const sql = `SELECT ${cols} FROM ${qualified(table)} WHERE ${where.sql}${keys ? ` ORDER BY ${keys}` : ''}`;
