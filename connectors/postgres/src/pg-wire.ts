@@ -7,54 +7,7 @@
 import type pg from 'pg';
 import { PG_EPOCH_MICROS } from './pgoutput.js';
 import type { Lsn } from './lsn.js';
-
-/** Unescapes one COPY text-format field (`\N` was handled by the caller). */
-function unescapeCopy(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const n = s[++i];
-    switch (n) {
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'v':
-        out += '\v';
-        break;
-      case 'x': {
-        const m = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1));
-        if (m) {
-          out += String.fromCharCode(parseInt(m[0], 16));
-          i += m[0].length;
-        } else out += 'x';
-        break;
-      }
-      default:
-        if (n >= '0' && n <= '7') {
-          const m = /^[0-7]{1,3}/.exec(s.slice(i))!;
-          out += String.fromCharCode(parseInt(m[0], 8));
-          i += m[0].length - 1;
-        } else out += n;
-    }
-  }
-  return out;
-}
+import { unescapeCopy } from './copy-text.js';
 
 /** Splits a COPY text-format row (without its newline) into fields; null for `\N`. */
 export function splitCopyRow(line: string): (string | null)[] {
@@ -140,6 +93,20 @@ function errorFromResponse(buf: Buffer, start: number, end: number): Error & { c
  * several times slower than psql. pg's own listeners are put back after ReadyForQuery.
  */
 export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (string | null)[]) => void): CopyOut {
+  return copyOut(client, sql, (buf, start, end, hasBackslash) => {
+    const line = (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end);
+    onRow(hasBackslash ? splitCopyRow(line) : line.split('\t'));
+  });
+}
+
+/**
+ * Receives one COPY text row: its bytes [start, end) of `buf` without the newline; `hasBackslash` false promises
+ * that the row has no backslash (no NULL, no escape). The bytes are only valid during the call.
+ */
+export type CopyRowBytes = (buf: Buffer, start: number, end: number, hasBackslash: boolean) => void;
+
+/** `COPY ... TO STDOUT` (text format) with the rows handed over as bytes where they lie in the socket buffers. */
+export function copyOut(client: pg.Client, sql: string, onRow: CopyRowBytes): CopyOut {
   const sock = (client as unknown as { connection: { stream: RawSocket } }).connection.stream;
   const saved = sock.listeners('data');
   sock.removeAllListeners('data');
@@ -170,7 +137,7 @@ export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (stri
     const onData = (chunk: Buffer) => {
       const joined = frames.push(chunk);
       if (!joined) return;
-      const buf = joined as Buffer & { utf8Slice(start: number, end: number): string };
+      const buf = joined;
       let off = 0;
       const n = buf.length;
       // position of the next backslash: rows without one (no NULL, no escape) need no field-by-field look
@@ -186,8 +153,7 @@ export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (stri
               if (bs !== -1 && bs < start) {
                 bs = buf.indexOf(92, start);
               }
-              const line = buf.utf8Slice(start, buf[end - 1] === 10 ? end - 1 : end);
-              onRow(bs >= 0 && bs < end ? splitCopyRow(line) : line.split('\t'));
+              onRow(buf, start, buf[end - 1] === 10 ? end - 1 : end, bs >= 0 && bs < end);
               rows++;
             } catch (e) {
               error = e;

@@ -516,20 +516,13 @@ export class PostgresSourceReader implements SourceReader {
     };
     const windowWaiters: (() => void)[] = [];
     const id = rt.id;
-    const conv = rt.converters;
     const read = async (w: Worker, i: number): Promise<void> => {
       const l: Live = { rows: [], done: false, error: undefined };
       live[i] = l;
       inFlight++;
       this.inFlightMax = Math.max(this.inFlightMax, inFlight);
       try {
-        const copy = readChunk(w.client, rt, chunks[i], (f) => {
-          // converted in place: the fields array is this row's own
-          const row = f as unknown[];
-          for (let j = 0; j < conv.length; j++) {
-            const v = f[j];
-            if (v !== null) row[j] = conv[j](v);
-          }
+        const copy = readChunk(w.client, rt, chunks[i], (row) => {
           const n = l.rows.push(Events.insert(id, row, SNAPSHOT_META));
           // the head chunk's rows go out in batches while its COPY keeps flowing; a chunk whose rows wait
           // (not the head yet, or a slow consumer) holds its socket

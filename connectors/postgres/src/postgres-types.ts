@@ -4,6 +4,7 @@
  * extra_float_digits 3, so the text forms parsed here are the only ones that can arrive.
  */
 import { DataTypes, MAX_SOURCE_DECIMAL_PRECISION, withNullability, type DataType, type Logger } from '@cdc/core';
+import { FieldKind } from './copy-text.js';
 
 /** A pg_type row, enough to map a type: domains to their base type, arrays to their element type. */
 export interface PgTypeInfo {
@@ -25,6 +26,8 @@ export type Converter = (text: string) => unknown;
 export interface MappedType {
   readonly type: DataType;
   readonly convert: Converter;
+  /** How the snapshot's COPY decoder reads the column's bytes (ints without a string, ASCII types as latin1). */
+  readonly kind: FieldKind;
 }
 
 /** Reports a value that has no lossless form in the column's type (NaN in numeric(p,s), infinite dates ...). */
@@ -68,44 +71,45 @@ const TS_RE = /^(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d(?:\.\d{1,6})?)(\+00(?::00)
 /** Maps a column type. `report` is called (once per column, by the caller's wrapper) for unrepresentable values. */
 export function mapType(oid: number, typmod: number, nullable: boolean, lookup: TypeLookup, report: Unrepresentable): MappedType {
   const m = mapTypeInner(oid, typmod, lookup, report, 0);
-  return { type: withNullability(m.type, nullable), convert: m.convert };
+  return { type: withNullability(m.type, nullable), convert: m.convert, kind: m.kind };
 }
 
 function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: Unrepresentable, depth: number): MappedType {
   const info = lookup(oid);
-  if (!info) return { type: DataTypes.STRING(), convert: identity };
+  if (!info) return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
   if (info.typtype === 'd' && depth < 10) return mapTypeInner(info.baseOid, typmod >= 0 ? typmod : info.baseTypmod, lookup, report, depth + 1);
-  if (info.typtype === 'e') return { type: DataTypes.STRING(), convert: identity };
+  if (info.typtype === 'e') return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
   if (info.category === 'A' && info.elemOid !== 0 && depth < 10) {
     const el = mapTypeInner(info.elemOid, typmod, lookup, report, depth + 1);
     const delim = info.delim || ',';
-    return { type: DataTypes.ARRAY(el.type), convert: (s) => mapArray(parseArray(s, delim), el.convert) };
+    return { type: DataTypes.ARRAY(el.type), convert: (s) => mapArray(parseArray(s, delim), el.convert), kind: FieldKind.OTHER };
   }
   switch (info.name) {
     case 'bool':
-      return { type: DataTypes.BOOLEAN(), convert: (s) => s === 't' || s === 'true' };
+      return { type: DataTypes.BOOLEAN(), convert: (s) => s === 't' || s === 'true', kind: FieldKind.BOOL };
     case 'int2':
-      return { type: DataTypes.SMALLINT(), convert: Number };
+      return { type: DataTypes.SMALLINT(), convert: Number, kind: FieldKind.INT };
     case 'int4':
-      return { type: DataTypes.INT(), convert: Number };
+      return { type: DataTypes.INT(), convert: Number, kind: FieldKind.INT };
     case 'int8':
-      return { type: DataTypes.BIGINT(), convert: toBigInt };
+      return { type: DataTypes.BIGINT(), convert: toBigInt, kind: FieldKind.INT8 };
     case 'oid':
     case 'xid':
     case 'cid':
-      return { type: DataTypes.BIGINT(), convert: toBigInt };
+      return { type: DataTypes.BIGINT(), convert: toBigInt, kind: FieldKind.INT8 };
     case 'float4':
-      return { type: DataTypes.FLOAT(), convert: Number };
+      return { type: DataTypes.FLOAT(), convert: Number, kind: FieldKind.FLOAT };
     case 'float8':
-      return { type: DataTypes.DOUBLE(), convert: Number };
+      return { type: DataTypes.DOUBLE(), convert: Number, kind: FieldKind.FLOAT };
     case 'numeric': {
       const ps = numericTypmod(typmod);
       // unbounded numeric holds any scale, NaN and +-Infinity: only its text is lossless
-      if (!ps || ps.precision > MAX_SOURCE_DECIMAL_PRECISION) return { type: DataTypes.STRING(), convert: identity };
+      if (!ps || ps.precision > MAX_SOURCE_DECIMAL_PRECISION) return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.ASCII_TEXT };
       const scale = Math.max(0, ps.scale);
       const precision = Math.max(ps.precision - Math.min(0, ps.scale), scale, 1);
       return {
         type: DataTypes.DECIMAL(precision, scale),
+        kind: FieldKind.DECIMAL,
         convert: (s) => {
           if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') {
             report(`numeric value ${s}`);
@@ -116,25 +120,29 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
       };
     }
     case 'bpchar':
-      return { type: typmod >= 5 ? DataTypes.CHAR(typmod - 4) : DataTypes.STRING(), convert: identity };
+      return { type: typmod >= 5 ? DataTypes.CHAR(typmod - 4) : DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
     case 'varchar':
-      return { type: typmod >= 5 ? DataTypes.VARCHAR(typmod - 4) : DataTypes.STRING(), convert: identity };
+      return { type: typmod >= 5 ? DataTypes.VARCHAR(typmod - 4) : DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
     case 'bytea':
-      return { type: DataTypes.BYTES(), convert: decodeHex };
+      return { type: DataTypes.BYTES(), convert: decodeHex, kind: FieldKind.OTHER };
     case 'date':
       return {
         type: DataTypes.DATE(),
+        kind: FieldKind.ASCII,
         convert: (s) => {
           if (/^\d{4}-\d\d-\d\d$/.test(s)) return s;
           report(`date ${s}`);
           return null;
         },
       };
+    case 'uuid':
+      return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.ASCII_TEXT };
     case 'time':
-      return { type: DataTypes.TIME(typmod >= 0 ? typmod : 6), convert: identity };
+      return { type: DataTypes.TIME(typmod >= 0 ? typmod : 6), convert: identity, kind: FieldKind.ASCII_TEXT };
     case 'timestamp':
       return {
         type: DataTypes.TIMESTAMP(typmod >= 0 ? typmod : 6),
+        kind: FieldKind.TIMESTAMP,
         convert: (s) => {
           // fast path: 'YYYY-MM-DD HH:MM:SS[.ffffff]'
           if (s.length >= 19 && s.length <= 26 && s.charCodeAt(10) === 32 && s.charCodeAt(4) === 45 && s.charCodeAt(18) !== 43 && s.indexOf('+', 19) < 0 && s.indexOf(' ', 11) < 0) {
@@ -149,6 +157,7 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
     case 'timestamptz':
       return {
         type: DataTypes.TIMESTAMP_LTZ(typmod >= 0 ? typmod : 6),
+        kind: FieldKind.TIMESTAMPTZ,
         convert: (s) => {
           // fast path: 'YYYY-MM-DD HH:MM:SS[.ffffff]+00' (the session time zone is UTC)
           const n = s.length;
@@ -164,7 +173,7 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
     default:
       // text, varchar without length, name, "char", uuid, json, jsonb, xml, interval (ISO 8601), timetz, inet,
       // cidr, macaddr, money, bit, varbit, tsvector, geometric, range and composite types: their exact text
-      return { type: DataTypes.STRING(), convert: identity };
+      return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
   }
 }
 

@@ -4,7 +4,8 @@
  * with COPY (SELECT ...) TO STDOUT inside a transaction that imported the slot's exported snapshot.
  */
 import type pg from 'pg';
-import { copyOutRaw, type CopyOut } from './pg-wire.js';
+import { CopyRowDecoder } from './copy-text.js';
+import { copyOut, type CopyOut } from './pg-wire.js';
 import { qualified, quoteIdent, type TableRuntime } from './tables.js';
 
 /** Key values as text (null bound = open end). Chunks of a keyless table carry page numbers as [page]. */
@@ -107,9 +108,10 @@ export async function planChunks(
   return { chunks, estimatedRows };
 }
 
-/** Reads one chunk with COPY; `onRow` gets the text fields in column order. */
-export function readChunk(client: pg.Client, rt: TableRuntime, chunk: Chunk, onRow: (fields: (string | null)[]) => void): CopyOut {
+/** Reads one chunk with COPY; `onRow` gets each row's values (converted, aligned to the table's columns). */
+export function readChunk(client: pg.Client, rt: TableRuntime, chunk: Chunk, onRow: (row: unknown[]) => void): CopyOut {
   const cond = keyCond(client, rt, chunk);
   const cols = rt.def.columns.map((c) => quoteIdent(c.name)).join(', ');
-  return copyOutRaw(client, `COPY (SELECT ${cols} FROM ${qualified(rt.def)}${cond ? ` WHERE ${cond}` : ''}) TO STDOUT`, onRow);
+  const decoder = new CopyRowDecoder(rt.kinds, rt.converters);
+  return copyOut(client, `COPY (SELECT ${cols} FROM ${qualified(rt.def)}${cond ? ` WHERE ${cond}` : ''}) TO STDOUT`, (buf, start, end, bs) => onRow(decoder.decode(buf, start, end, bs)));
 }

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { column, compileTableSelector, schema as makeSchema, type Logger, type Schema, type TableId, type TableSelector } from '@cdc/core';
+import type { FieldKind } from './copy-text.js';
 import { BUILTIN_TYPES, columnReporter, mapType, type Converter, type PgTypeInfo } from './postgres-types.js';
 
 export interface PgColumn {
@@ -144,6 +145,8 @@ export interface TableRuntime {
   readonly def: PgTable;
   readonly schema: Schema;
   readonly converters: readonly Converter[];
+  /** How the snapshot's COPY decoder reads each column. */
+  readonly kinds: readonly FieldKind[];
   /** Positions of the primary key (or chunk key) columns. */
   readonly keyIdx: readonly number[];
   /** Names of the key columns used to split the snapshot into chunks (empty: one chunk). */
@@ -165,6 +168,7 @@ export function buildRuntime(def: PgTable, types: TypeRegistry, logger: Logger, 
     def,
     schema,
     converters: mapped.map((m) => m.convert),
+    kinds: mapped.map((m) => m.kind),
     keyIdx: def.primaryKey.map((k) => names.indexOf(k)),
     chunkKey,
   };
