@@ -34,6 +34,7 @@ import { comparePositions, formatPosition, type BinlogPosition } from './positio
 import { ChunkSplitter, type ChunkRange, type KeyTuple, toParam } from './snapshot/chunks.js';
 import { discoverTables, type MysqlTable } from './snapshot/discovery.js';
 import { readChunkRows, streamRows } from './snapshot/reader.js';
+import { arrayRows, type ChunkRows } from './snapshot/chunk-rows.js';
 import { TableFilter } from './table-filter.js';
 import { buildRuntime, compareKeys, keyString, tableKey, type TableRuntime } from './tables.js';
 
@@ -540,7 +541,7 @@ export class MysqlSourceReader implements SourceReader {
       // backfill; they are emitted in chunk order, so the state (finished chunks, last chunk) stays a prefix.
       const workers = await this.snapshotWorkers(conn);
       const free = [...workers];
-      const queue: { chunk: ChunkRange; read: Promise<{ rows: unknown[][]; hw: BinlogPosition }> }[] = [];
+      const queue: { chunk: ChunkRange; read: Promise<{ rows: ChunkRows; hw: BinlogPosition }> }[] = [];
       let splitFrom = prev;
       let exhausted = false;
       // starts chunk reads on free workers; called again as soon as a read ends, so the next chunk is read
@@ -579,12 +580,11 @@ export class MysqlSourceReader implements SourceReader {
         const st = mk(next);
         for (let i = 0; i < all.length; i += this.cfg.fetchSize) {
           const end = Math.min(all.length, i + this.cfg.fetchSize);
-          const part: Event[] = new Array<Event>(end - i);
-          for (let j = i; j < end; j++) {
-            part[j - i] = Events.insert(rt.id, all[j], SNAPSHOT_META);
-            // the chunk does not keep emitted rows alive: the heap holds less while the next chunk is read
-            all[j] = undefined as unknown as unknown[];
-          }
+          // rows are decoded (or handed out) batch by batch and not kept by the chunk afterwards: the heap holds
+          // little more than the batch being consumed while the next chunk is read
+          const rows = all.slice(i, end);
+          const part: Event[] = new Array<Event>(rows.length);
+          for (let j = 0; j < rows.length; j++) part[j] = Events.insert(rt.id, rows[j], SNAPSHOT_META);
           const last = end >= all.length;
           yield last ? { events: part, state: () => st as unknown as JsonValue } : { events: part };
         }
@@ -644,7 +644,7 @@ export class MysqlSourceReader implements SourceReader {
   }
 
   /** Reads one chunk between its low and high watermark and merges the binlog in between (DBLog). */
-  private async readSnapshotChunk(w: SnapshotWorker, rt: TableRuntime, chunk: ChunkRange): Promise<{ rows: unknown[][]; hw: BinlogPosition }> {
+  private async readSnapshotChunk(w: SnapshotWorker, rt: TableRuntime, chunk: ChunkRange): Promise<{ rows: ChunkRows; hw: BinlogPosition }> {
     const lw = this.cfg.backfillSkip ? undefined : await currentPosition(w.conn, this.mariadb);
     let rows = await readChunkRows(w.conn, rt.def, rt.keyCols, chunk, rt.snapshotColumns).catch((e) => {
       throw mapMysqlError(e, { doing: `reading ${rt.key}` });
@@ -660,9 +660,9 @@ export class MysqlSourceReader implements SourceReader {
       if (comparePositions(lw, hw) !== 0) {
         // rows by key only when the binlog moved during the read (the common quiet case needs no map)
         const byKey = new Map<string, unknown[]>();
-        for (const r of rows) byKey.set(keyString(r, rt.keyIdx), r);
+        for (const r of rows.slice(0, rows.length)) byKey.set(keyString(r, rt.keyIdx), r);
         await this.backfill(rt, chunk, byKey, lw, hw, w.serverId);
-        rows = [...byKey.values()];
+        rows = arrayRows([...byKey.values()]);
       }
     }
     return { rows, hw };

@@ -4,6 +4,7 @@ import { snapshotSelect, type MysqlColumn } from '../mysql-types.js';
 import { chunkWhere, geometryTypeCast, type ChunkRange } from './chunks.js';
 import { qualified, quoteId, type MysqlTable } from './discovery.js';
 import type { SnapshotColumn } from './row-decoder.js';
+import { arrayRows, type ChunkRows } from './chunk-rows.js';
 import { canTakeOver, selectRows } from './text-query.js';
 
 const GEOMETRY = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection']);
@@ -37,7 +38,7 @@ export function readChunk(
  * The rows of a chunk as core values (converted by `columns`). Read from the socket by our own result-set reader
  * when the connection allows it (see text-query.ts), else through mysql2 and the columns' converters.
  */
-export async function readChunkRows(conn: mysql.Connection, table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined, columns: readonly SnapshotColumn[]): Promise<unknown[][]> {
+export async function readChunkRows(conn: mysql.Connection, table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined, columns: readonly SnapshotColumn[]): Promise<ChunkRows> {
   if (canTakeOver(conn)) {
     // plain columns: the row decoder builds the ISO temporals itself, which spares the server a CAST per value
     const { sql, values } = chunkQuery(table, keyCols, chunk, true);
@@ -48,7 +49,7 @@ export async function readChunkRows(conn: mysql.Connection, table: MysqlTable, k
     for (let i = 0; i < columns.length; i++) row[i] = columns[i].convert(row[i]);
     rows.push(row);
   });
-  return rows;
+  return arrayRows(rows);
 }
 
 function chunkQuery(table: MysqlTable, keyCols: readonly MysqlColumn[], chunk: ChunkRange | undefined, plain = false): { sql: string; values: (string | Buffer)[]; typeCast?: typeof geometryTypeCast } {

@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import type mysql from 'mysql2';
 import { mapMysqlError } from '../mysql-errors.js';
 import { ProtocolError, RowDecoder, type SnapshotColumn, type WireColumn } from './row-decoder.js';
+import { PacketRows } from './chunk-rows.js';
 
 const COM_QUERY = 0x03;
 const MAX_PACKET = 0xffffff;
@@ -47,22 +48,21 @@ const ROWS = 3;
 const DONE = 4;
 
 /**
- * Runs `sql` (already formatted) and returns its rows as core values. Errors are CdcErrors (`doing` says what
- * was being read).
+ * Runs `sql` (already formatted) and returns its rows, decoded to core values when they are taken (see
+ * chunk-rows.ts). Errors are CdcErrors (`doing` says what was being read), decoding errors too.
  */
-export function selectRows(conn: mysql.Connection, sql: string, columns: readonly SnapshotColumn[], ctx: { doing: string; address?: string }): Promise<unknown[][]> {
+export function selectRows(conn: mysql.Connection, sql: string, columns: readonly SnapshotColumn[], ctx: { doing: string; address?: string }): Promise<PacketRows> {
   const c = conn as unknown as Mysql2Internals;
   const socket = c.stream!;
   const flags = (c.config?.clientFlags ?? 0) & (c.serverCapabilityFlags ?? 0);
   const deprecateEof = (flags & CLIENT_DEPRECATE_EOF) !== 0;
   const queryAttributes = (flags & CLIENT_QUERY_ATTRIBUTES) !== 0;
 
-  return new Promise<unknown[][]>((resolve, reject) => {
-    const rows: unknown[][] = [];
+  return new Promise<PacketRows>((resolve, reject) => {
+    let rows: PacketRows | undefined;
     const wire: WireColumn[] = [];
     let state: number = HEAD;
     let columnCount = 0;
-    let decoder: RowDecoder | undefined;
     // a packet split over socket reads: its pieces until it is whole
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -82,7 +82,8 @@ export function selectRows(conn: mysql.Connection, sql: string, columns: readonl
         for (const l of saved) socket.on('data', l);
       }
       if (err) reject(err);
-      else resolve(rows);
+      else if (rows) resolve(rows);
+      else reject(protocolError('no column definitions'));
     };
 
     const serverError = (b: Buffer, p: number, end: number): Error => {
@@ -111,7 +112,7 @@ export function selectRows(conn: mysql.Connection, sql: string, columns: readonl
           finish(serverError(b, p, end));
           return false;
         }
-        rows.push(decoder!.decode(b, p, end));
+        rows!.add(b, p, end);
         return true;
       }
       if (first === 0xff) {
@@ -130,7 +131,7 @@ export function selectRows(conn: mysql.Connection, sql: string, columns: readonl
           if (len < 13 || b[end - 13] !== 0x0c) throw new ProtocolError('column definition');
           wire.push({ charset: b.readUInt16LE(end - 12), type: b[end - 6] });
           if (wire.length === columnCount) {
-            decoder = new RowDecoder(columns, wire);
+            rows = new PacketRows(new RowDecoder(columns, wire), (e) => (e instanceof ProtocolError ? protocolError(e.message) : e));
             state = deprecateEof ? ROWS : COLUMNS_EOF;
           }
           return true;
