@@ -105,93 +105,141 @@ export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (stri
  */
 export type CopyRowBytes = (buf: Buffer, start: number, end: number, hasBackslash: boolean) => void;
 
-/** `COPY ... TO STDOUT` (text format) with the rows handed over as bytes where they lie in the socket buffers. */
+/**
+ * `COPY ... TO STDOUT` (text format) with the rows handed over as bytes where they lie in the socket buffers.
+ * Copies started on a client before the previous one ended are pipelined: their queries are sent at once and the
+ * server goes on with the next one while the rows of the previous one are still being decoded here (the server
+ * would otherwise sit idle at the end of every chunk until its whole backlog had been read).
+ */
 export function copyOut(client: pg.Client, sql: string, onRow: CopyRowBytes): CopyOut {
-  const sock = (client as unknown as { connection: { stream: RawSocket } }).connection.stream;
-  const saved = sock.listeners('data');
-  sock.removeAllListeners('data');
-  let paused = false;
-  const done = new Promise<number>((resolve, reject) => {
-    const frames = new Frames();
-    let rows = 0;
-    let error: unknown;
-    let finished = false;
-    const finish = (rest?: Buffer) => {
-      finished = true;
-      if (paused) {
-        paused = false;
-        sock.resume();
-      }
-      sock.removeListener('data', onData);
-      sock.removeListener('close', onClose);
-      for (const l of saved) sock.on('data', l);
-      if (rest && rest.length) for (const l of saved) l(rest);
-      if (error) reject(error);
-      else resolve(rows);
-    };
-    const onClose = () => {
-      if (finished) return;
-      error ??= Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      finish();
-    };
-    const onData = (chunk: Buffer) => {
-      const joined = frames.push(chunk);
-      if (!joined) return;
-      const buf = joined;
-      let off = 0;
-      const n = buf.length;
-      // position of the next backslash: rows without one (no NULL, no escape) need no field-by-field look
-      let bs = -2;
-      while (n - off >= 5) {
-        const type = buf[off];
-        const end = off + 1 + buf.readInt32BE(off + 1);
-        if (end > n) break;
-        const start = off + 5;
-        if (type === 0x64 /* d: CopyData, one row */) {
-          if (!error) {
-            try {
-              if (bs !== -1 && bs < start) {
-                bs = buf.indexOf(92, start);
-              }
-              onRow(buf, start, buf[end - 1] === 10 ? end - 1 : end, bs >= 0 && bs < end);
-              rows++;
-            } catch (e) {
-              error = e;
-            }
-          }
-        } else if (type === 0x45 /* E */) {
-          error ??= errorFromResponse(buf, start, end);
-        } else if (type === 0x5a /* Z: ReadyForQuery */) {
-          finish(buf.subarray(end));
-          return;
-        }
-        // H (CopyOutResponse), c (CopyDone), C (CommandComplete), N (notice), S (parameter): nothing to do
-        off = end;
-      }
-      frames.keep(buf, off);
-    };
-    sock.on('data', onData);
-    sock.on('close', onClose);
+  let q = queues.get(client);
+  if (!q) {
+    q = new CopyQueue((client as unknown as { connection: { stream: RawSocket } }).connection.stream);
+    queues.set(client, q);
+  }
+  return q.add(sql, onRow);
+}
+
+const queues = new WeakMap<pg.Client, CopyQueue>();
+
+interface PendingCopy {
+  readonly onRow: CopyRowBytes;
+  rows: number;
+  error: unknown;
+  resolve(rows: number): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * The COPYs in flight on one connection, answered in order. While any is pending the socket is read here; pg's
+ * own listeners are put back (with the bytes after the last ReadyForQuery) when none is left.
+ */
+class CopyQueue {
+  private readonly pending: PendingCopy[] = [];
+  private saved: ((b: Buffer) => void)[] = [];
+  private frames = new Frames();
+  private paused = false;
+
+  constructor(private readonly sock: RawSocket) {}
+
+  add(sql: string, onRow: CopyRowBytes): CopyOut {
+    if (!this.pending.length) this.takeOver();
+    const done = new Promise<number>((resolve, reject) => this.pending.push({ onRow, rows: 0, error: undefined, resolve, reject }));
     const len = Buffer.byteLength(sql) + 5;
     const q = Buffer.alloc(1 + len);
     q[0] = 0x51; // Q
     q.writeInt32BE(len, 1);
     q.write(sql, 5);
     q[len] = 0;
-    sock.write(q);
-  });
-  return {
-    done,
-    pause() {
-      if (paused) return;
-      paused = true;
-      sock.pause();
-    },
-    resume() {
-      if (!paused) return;
-      paused = false;
-      sock.resume();
-    },
+    this.sock.write(q);
+    return {
+      done,
+      pause: () => {
+        if (this.paused) return;
+        this.paused = true;
+        this.sock.pause();
+      },
+      resume: () => {
+        if (!this.paused) return;
+        this.paused = false;
+        this.sock.resume();
+      },
+    };
+  }
+
+  private takeOver(): void {
+    this.saved = this.sock.listeners('data');
+    this.sock.removeAllListeners('data');
+    this.frames = new Frames();
+    this.sock.on('data', this.onData);
+    this.sock.on('close', this.onClose);
+  }
+
+  private handBack(rest?: Buffer): void {
+    if (this.paused) {
+      this.paused = false;
+      this.sock.resume();
+    }
+    this.sock.removeListener('data', this.onData);
+    this.sock.removeListener('close', this.onClose);
+    const saved = this.saved;
+    this.saved = [];
+    for (const l of saved) this.sock.on('data', l);
+    if (rest && rest.length) for (const l of saved) l(rest);
+  }
+
+  private static settle(c: PendingCopy): void {
+    if (c.error) c.reject(c.error);
+    else c.resolve(c.rows);
+  }
+
+  private readonly onClose = (): void => {
+    const all = this.pending.splice(0);
+    this.handBack();
+    for (const c of all) {
+      c.error ??= Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      CopyQueue.settle(c);
+    }
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    const buf = this.frames.push(chunk);
+    if (!buf) return;
+    let off = 0;
+    const n = buf.length;
+    // position of the next backslash: rows without one (no NULL, no escape) need no field-by-field look
+    let bs = -2;
+    let cur = this.pending[0];
+    while (n - off >= 5) {
+      const type = buf[off];
+      const end = off + 1 + buf.readInt32BE(off + 1);
+      if (end > n) break;
+      const start = off + 5;
+      if (type === 0x64 /* d: CopyData, one row */) {
+        if (!cur.error) {
+          try {
+            if (bs !== -1 && bs < start) bs = buf.indexOf(92, start);
+            cur.onRow(buf, start, buf[end - 1] === 10 ? end - 1 : end, bs >= 0 && bs < end);
+            cur.rows++;
+          } catch (e) {
+            cur.error = e;
+          }
+        }
+      } else if (type === 0x45 /* E */) {
+        cur.error ??= errorFromResponse(buf, start, end);
+      } else if (type === 0x5a /* Z: ReadyForQuery */) {
+        this.pending.shift();
+        CopyQueue.settle(cur);
+        if (!this.pending.length) {
+          this.handBack(buf.subarray(end));
+          return;
+        }
+        cur = this.pending[0];
+      }
+      // H (CopyOutResponse), c (CopyDone), C (CommandComplete), N (notice), S (parameter): nothing to do
+      off = end;
+    }
+    this.frames.keep(buf, off);
   };
 }
 

@@ -540,10 +540,17 @@ export class PostgresSourceReader implements SourceReader {
       }
     };
     const loops = workers.map(async (w) => {
+      // two COPYs in flight per connection: the next chunk's query is sent before the current one ends, so the
+      // server goes on with it while the rows of the current one are still being decoded here
+      const own: Promise<void>[] = [];
       for (;;) {
-        if (this.closed) return;
+        if (this.closed) break;
         const i = next;
-        if (i >= chunks.length) return;
+        if (i >= chunks.length) break;
+        if (own.length >= 2) {
+          await own.shift();
+          continue;
+        }
         // at most two chunks ahead per worker (each holds at most HIGH rows while it waits)
         if (i >= emitted + 2 * workers.length) {
           await new Promise<void>((r) => windowWaiters.push(r));
@@ -551,8 +558,9 @@ export class PostgresSourceReader implements SourceReader {
         }
         next++;
         signal();
-        await read(w, i);
+        own.push(read(w, i));
       }
+      await Promise.all(own);
     });
     Promise.all(loops).catch(() => undefined);
     try {
