@@ -159,7 +159,7 @@ export function selectRows(conn: mysql.Connection, sql: string, columns: readonl
 
     const onData = (chunk: Buffer): void => {
       try {
-        let buf = chunk;
+        const buf = chunk;
         let p = 0;
         if (pendingBytes > 0) {
           // complete the split packet with the start of this chunk only (no copy of the whole chunk)
@@ -197,7 +197,6 @@ export function selectRows(conn: mysql.Connection, sql: string, columns: readonl
           pending = [buf.subarray(p)];
           pendingBytes = n - p;
         }
-        buf = undefined as unknown as Buffer;
       } catch (e) {
         finish(e instanceof ProtocolError ? protocolError(e.message) : (e as Error), true);
       }
