@@ -497,7 +497,7 @@ export class PostgresSourceReader implements SourceReader {
    */
   private async *readChunks(workers: Worker[], rt: TableRuntime, chunks: Chunk[]): AsyncGenerator<{ index: number; events: Event[]; last: boolean }> {
     interface Live {
-      rows: Event[];
+      rows: unknown[][];
       done: boolean;
       error: unknown;
       copy?: CopyOut;
@@ -523,7 +523,7 @@ export class PostgresSourceReader implements SourceReader {
       this.inFlightMax = Math.max(this.inFlightMax, inFlight);
       try {
         const copy = readChunk(w.client, rt, chunks[i], (row) => {
-          const n = l.rows.push(Events.insert(id, row, SNAPSHOT_META));
+          const n = l.rows.push(row);
           // the head chunk's rows go out in batches while its COPY keeps flowing; a chunk whose rows wait
           // (not the head yet, or a slow consumer) holds its socket
           if (n === BATCH && i === emitted) signal();
@@ -570,9 +570,14 @@ export class PostgresSourceReader implements SourceReader {
           const l = live[i];
           if (l && (l.rows.length >= BATCH || l.done)) {
             if (l.error) throw l.error;
-            const events = l.rows;
+            // events are made when they go out, not while their rows wait: V8 allocated every later event in
+            // the old generation (twice the CPU, 190 MB of RSS) in runs where many waiting events had survived a
+            // young-generation collection early on
+            const rows = l.rows;
             l.rows = [];
             l.copy?.resume();
+            const events: Event[] = [];
+            for (let k = 0; k < rows.length; k++) events.push(Events.insert(id, rows[k], SNAPSHOT_META));
             const last = l.done && true;
             if (events.length || last) yield { index: i, events, last };
             if (last) break;
