@@ -504,6 +504,7 @@ export class PostgresSourceReader implements SourceReader {
     }
     const BATCH = 1024;
     const HIGH = 8192;
+    const AHEAD = 2048;
     const live: (Live | undefined)[] = new Array(chunks.length);
     let next = 0;
     let emitted = 0;
@@ -524,10 +525,13 @@ export class PostgresSourceReader implements SourceReader {
       try {
         const copy = readChunk(w.client, rt, chunks[i], (row) => {
           const n = l.rows.push(row);
-          // the head chunk's rows go out in batches while its COPY keeps flowing; a chunk whose rows wait
-          // (not the head yet, or a slow consumer) holds its socket
-          if (n === BATCH && i === emitted) signal();
-          if (n >= HIGH) l.copy?.pause();
+          // the head chunk's rows go out in batches while its COPY keeps flowing; a chunk whose rows wait (a slow
+          // consumer) holds its socket, and so does a chunk that is not the head yet after AHEAD rows: with
+          // parallel connections, four waiting chunks of 8096 rows took the RSS past 200 MB
+          if (i === emitted) {
+            if (n === BATCH) signal();
+            if (n >= HIGH) l.copy?.pause();
+          } else if (n >= AHEAD) l.copy?.pause();
         });
         l.copy = copy;
         await copy.done;
