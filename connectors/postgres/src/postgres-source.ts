@@ -504,7 +504,7 @@ export class PostgresSourceReader implements SourceReader {
     }
     const BATCH = 1024;
     const HIGH = 8192;
-    const AHEAD = 2048;
+    const AHEAD = 1024;
     const live: (Live | undefined)[] = new Array(chunks.length);
     let next = 0;
     let emitted = 0;
@@ -526,7 +526,7 @@ export class PostgresSourceReader implements SourceReader {
         const copy = readChunk(w.client, rt, chunks[i], (row) => {
           const n = l.rows.push(row);
           // the head chunk's rows go out in batches while its COPY keeps flowing; a chunk whose rows wait (a slow
-          // consumer) holds its socket, and so does a chunk that is not the head yet after AHEAD rows: with
+          // consumer) holds its socket, and so does a chunk that is not the head yet after a batch: with
           // parallel connections, four waiting chunks of 8096 rows took the RSS past 200 MB
           if (i === emitted) {
             if (n === BATCH) signal();
