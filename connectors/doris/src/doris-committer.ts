@@ -5,6 +5,7 @@
  */
 import { isCdcError, type Committer, type JsonValue, type Logger } from '@cdc/core';
 import { makeLabel } from './stream-load/labels.js';
+import { endLeftoverLoads } from './stream-load/leftovers.js';
 import type { DorisHttp } from './doris-http.js';
 import type { DorisCommittable } from './doris-loader.js';
 
@@ -26,21 +27,20 @@ export class DorisCommitter implements Committer {
     this.onRestored(restored.checkpointId);
     for (const c of restored.committables as unknown as DorisCommittable[]) {
       for (const t of c.tables ?? []) {
-        for (let n = 0; n < 10_000; n++) {
-          const label = makeLabel({ prefix: c.labelPrefix, db: t.db, table: t.table, subtask: c.subtask, checkpoint: restored.checkpointId + 1, n });
-          let state: string;
-          try {
-            state = await this.http.loadState(t.db, label);
-          } catch (e) {
-            this.logger.warn(`[doris] cannot read the state of label ${label}: ${isCdcError(e) ? e.reason : String(e)}`);
-            break;
-          }
-          if (state === 'UNKNOWN') break;
-          if (state === 'PRECOMMITTED' || state === 'PREPARE') {
+        await endLeftoverLoads({
+          labelAt: (n) => makeLabel({ prefix: c.labelPrefix, db: t.db, table: t.table, subtask: c.subtask, checkpoint: restored.checkpointId + 1, n }),
+          from: 0,
+          state: (label) =>
+            this.http.loadState(t.db, label).catch((e: unknown) => {
+              this.logger.warn(`[doris] cannot read the state of label ${label}: ${isCdcError(e) ? e.reason : String(e)}`);
+              return 'UNKNOWN';
+            }),
+          pending: ['PRECOMMITTED', 'PREPARE'],
+          end: async (label) => {
             this.logger.info(`[doris] aborting leftover pre-committed load ${label} of ${t.db}.${t.table}`);
             await this.http.abort(t.db, { label, table: t.table });
-          }
-        }
+          },
+        });
       }
     }
   }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { StateError, SinkError, tableIdString, type JsonValue, type Logger } from '@cdc/core';
 import { withRetries } from './stream-load/stream-load-client.js';
 import { makeLabel } from './stream-load/labels.js';
+import { endLeftoverLoads } from './stream-load/leftovers.js';
 import type { TableLoader, TableTarget } from './stream-load/buffered-writer.js';
 import { dorisName } from './doris-ddl.js';
 import type { DorisHttp } from './doris-http.js';
@@ -127,15 +128,16 @@ export class DorisLoader implements TableLoader {
     for (const [key, used] of this.counters) {
       const t = this.known.get(key);
       if (!t) continue;
-      for (let n = used; n < used + 10_000; n++) {
-        const label = makeLabel({ prefix: this.cfg.labelPrefix, db: t.db, table: t.table, subtask: this.subtask, checkpoint: checkpointId, n });
-        const state = await this.http.loadState(t.db, label);
-        if (state === 'UNKNOWN') break;
-        if (state === 'PRECOMMITTED') {
+      await endLeftoverLoads({
+        labelAt: (n) => makeLabel({ prefix: this.cfg.labelPrefix, db: t.db, table: t.table, subtask: this.subtask, checkpoint: checkpointId, n }),
+        from: used,
+        state: (label) => this.http.loadState(t.db, label),
+        pending: ['PRECOMMITTED'],
+        end: async (label) => {
           this.logger.info(`[doris] aborting leftover pre-committed load ${label}`);
           await this.http.abort(t.db, { label, table: t.table });
-        }
-      }
+        },
+      });
     }
   }
 

@@ -3,7 +3,7 @@
  * a crashed run prepared for the next checkpoint (labels of every table the restored committables name).
  */
 import { isCdcError, type Committer, type JsonValue, type Logger } from '@cdc/core';
-import { makeLabel } from '@cdc/connector-doris/stream-load';
+import { endLeftoverLoads, makeLabel } from '@cdc/connector-doris/stream-load';
 import type { StarRocksHttp } from './starrocks-http.js';
 import type { StarRocksCommittable } from './starrocks-loader.js';
 
@@ -23,21 +23,20 @@ export class StarRocksCommitter implements Committer {
     this.onRestored(restored.checkpointId);
     for (const c of restored.committables as unknown as StarRocksCommittable[]) {
       for (const t of c.tables ?? []) {
-        for (let n = 0; n < 10_000; n++) {
-          const label = makeLabel({ prefix: c.labelPrefix, db: t.db, table: t.table, subtask: c.subtask, checkpoint: restored.checkpointId + 1, n });
-          let state: string;
-          try {
-            state = await this.http.loadState(t.db, label);
-          } catch (e) {
-            this.logger.warn(`[starrocks] cannot read the state of label ${label}: ${isCdcError(e) ? e.reason : String(e)}`);
-            break;
-          }
-          if (state === 'UNKNOWN') break;
-          if (state === 'PREPARED' || state === 'PREPARE') {
+        await endLeftoverLoads({
+          labelAt: (n) => makeLabel({ prefix: c.labelPrefix, db: t.db, table: t.table, subtask: c.subtask, checkpoint: restored.checkpointId + 1, n }),
+          from: 0,
+          state: (label) =>
+            this.http.loadState(t.db, label).catch((e: unknown) => {
+              this.logger.warn(`[starrocks] cannot read the state of label ${label}: ${isCdcError(e) ? e.reason : String(e)}`);
+              return 'UNKNOWN';
+            }),
+          pending: ['PREPARED', 'PREPARE'],
+          end: async (label) => {
             this.logger.info(`[starrocks] rolling back leftover transaction ${label} of ${t.db}.${t.table}`);
             await this.http.rollback(t.db, label);
-          }
-        }
+          },
+        });
       }
     }
   }

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SinkError, StateError, tableIdString, type JsonValue, type Logger } from '@cdc/core';
-import { makeLabel, withRetries, type TableLoader, type TableTarget } from '@cdc/connector-doris/stream-load';
+import { endLeftoverLoads, makeLabel, withRetries, type TableLoader, type TableTarget } from '@cdc/connector-doris/stream-load';
 import { srName } from './starrocks-ddl.js';
 import type { StarRocksHttp } from './starrocks-http.js';
 import { CONNECTOR, type StarRocksConfig } from './starrocks-options.js';
@@ -158,15 +158,16 @@ export class StarRocksLoader implements TableLoader {
     for (const [key, used] of this.counters) {
       const t = this.known.get(key);
       if (!t) continue;
-      for (let n = used; n < used + 10_000; n++) {
-        const label = makeLabel({ prefix: this.cfg.labelPrefix, db: t.db, table: t.table, subtask: this.subtask, checkpoint: checkpointId, n });
-        const state = await this.http.loadState(t.db, label);
-        if (state === 'UNKNOWN') break;
-        if (state === 'PREPARED' || state === 'PREPARE') {
+      await endLeftoverLoads({
+        labelAt: (n) => makeLabel({ prefix: this.cfg.labelPrefix, db: t.db, table: t.table, subtask: this.subtask, checkpoint: checkpointId, n }),
+        from: used,
+        state: (label) => this.http.loadState(t.db, label),
+        pending: ['PREPARED', 'PREPARE'],
+        end: async (label) => {
           this.logger.info(`[starrocks] rolling back leftover transaction ${label}`);
           await this.http.rollback(t.db, label);
-        }
-      }
+        },
+      });
     }
   }
 
