@@ -11,6 +11,7 @@
  */
 import type { DataType } from '@cdc/core';
 import { charsetOfCollation, stringDecoder, type StringDecoderFn } from '../binlog/charsets.js';
+import { ColumnType } from '../binlog/constants.js';
 import type { Converter, MysqlColumn } from '../mysql-types.js';
 
 /** A column of a snapshot read: its definition, core type and text -> core converter. */
@@ -42,36 +43,8 @@ const DATETIME = 9;
 const TIMESTAMP = 10;
 const BYTES = 11;
 
-// MYSQL_TYPE_*
-const T = {
-  DECIMAL: 0,
-  TINY: 1,
-  SHORT: 2,
-  LONG: 3,
-  FLOAT: 4,
-  DOUBLE: 5,
-  TIMESTAMP: 7,
-  LONGLONG: 8,
-  INT24: 9,
-  DATE: 10,
-  TIME: 11,
-  DATETIME: 12,
-  YEAR: 13,
-  NEWDATE: 14,
-  VARCHAR: 15,
-  BIT: 16,
-  JSON: 245,
-  NEWDECIMAL: 246,
-  ENUM: 247,
-  SET: 248,
-  TINY_BLOB: 249,
-  MEDIUM_BLOB: 250,
-  LONG_BLOB: 251,
-  BLOB: 252,
-  VAR_STRING: 253,
-  STRING: 254,
-  GEOMETRY: 255,
-} as const;
+// MYSQL_TYPE_*: the same codes in result-set column definitions as in the binlog's table maps
+const T = ColumnType;
 
 const BINARY_CHARSET = 63;
 const STRING_TYPES = new Set<number>([T.VARCHAR, T.ENUM, T.SET, T.TINY_BLOB, T.MEDIUM_BLOB, T.LONG_BLOB, T.BLOB, T.VAR_STRING, T.STRING]);
