@@ -106,7 +106,8 @@ describe('postgres reader', () => {
           })();
         }
       },
-      until: (ev) => written >= 300 && dataEvents(ev).some((e) => e.after?.[0] === 10299),
+      // the writer's last statement is the DELETE of 4299; waiting for its INSERT of 10299 raced that DELETE
+      until: (ev) => written >= 300 && dataEvents(ev).some((e) => e.op === 'DELETE' && e.before?.[0] === 4299),
     });
     stop = true;
     await writer;
