@@ -5,19 +5,19 @@
  * - MariaDB -> elasticsearch: snapshot, binlog changes with an ALTER TABLE ADD COLUMN, kill -9 of `cdc run` in the
  *   middle of a stream of changes, changes while it is down, restart: the index ends equal to the table.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { isLosslessNumber } from 'lossless-json';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { cli, startCli } from '../../../packages/cli/test/run-cli.js';
+import { cdcFromSource, CliRuns, runArgs, waitUntil, writePipeline as writePipelineFile, type CliRun, type PipelineSection } from '@cdc/testkit';
 import { deleteIndices, ensureElasticsearch, es, esConfig, exact, repoRoot, searchAll, sleep } from './helpers.js';
 
 const esDir = join(repoRoot, 'connectors', 'elasticsearch');
 const mysqlDir = join(repoRoot, 'connectors', 'mysql');
-const started: ReturnType<typeof startCli>[] = [];
+const started = new CliRuns(cdcFromSource(repoRoot));
 const DB = 'cdc_es_e2e';
 let conn: mysql.Connection;
 
@@ -30,54 +30,42 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  for (const r of started) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  started.killAll();
   await conn?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
   await conn?.end();
   await deleteIndices('cdc_es_values.');
   await deleteIndices(`${DB}.`);
 });
 
-function writePipeline(dir: string, source: string, sink: Record<string, string | number> = {}): string {
-  const file = join(dir, 'pipeline.yaml');
-  const extra = Object.entries(sink).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n');
-  writeFileSync(
-    file,
-    `${source}
-sink:
-  type: elasticsearch
-  hosts: ${esConfig().url}
-  version: 8
-  buffer.time.max.ms: 100
-${extra}
-pipeline:
-  name: es e2e
-  parallelism: 1
-  schema.change.behavior: evolve
-  execution.checkpointing.interval: 200ms
-`,
-  );
-  return file;
+function writePipeline(dir: string, source: PipelineSection, sink: PipelineSection = {}): string {
+  return writePipelineFile(join(dir, 'pipeline.yaml'), {
+    source,
+    sink: { type: 'elasticsearch', hosts: esConfig().url, version: 8, 'buffer.time.max.ms': 100, ...sink },
+    pipeline: { name: 'es e2e', parallelism: 1, 'schema.change.behavior': 'evolve', 'execution.checkpointing.interval': '200ms' },
+  });
 }
+
+/** A values source replaying `events` (one YAML flow mapping each). */
+const valuesSource = (...events: string[]): PipelineSection => ({ type: 'values', events: events.map((e) => `- ${e}`).join('\n') });
 
 describe('cdc run: values -> elasticsearch', () => {
   it('inserts, update, deletes and add.column arrive as documents with exact values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdc-es-values-'));
     const file = writePipeline(
       dir,
-      `source:
-  type: values
-  events: |
-    - {op: create, table: cdc_es_values.orders, schema: {columns: [{name: id, type: BIGINT NOT NULL}, {name: amount, type: "DECIMAL(38, 10)"}, {name: at, type: TIMESTAMP(6)}, {name: note, type: STRING}], primaryKeys: [id]}}
-    - {op: insert, table: cdc_es_values.orders, after: {id: 9223372036854775807, amount: "1234567890123456789012345678.1234567890", at: "2024-02-29T23:59:59.999999", note: "max 😀"}}
-    - {op: insert, table: cdc_es_values.orders, after: {id: 1, amount: "0.5", at: "1970-01-01T00:00:00.000001", note: null}}
-    - {op: insert, table: cdc_es_values.orders, after: {id: 2, amount: "2", at: "2000-01-01T00:00:00", note: gone}}
-    - {op: update, table: cdc_es_values.orders, before: {id: 1, amount: "0.5", at: "1970-01-01T00:00:00.000001"}, after: {id: 1, amount: "-0.0000000001", at: "1970-01-01T00:00:00.000002", note: updated}}
-    - {op: delete, table: cdc_es_values.orders, before: {id: 2, amount: "2", at: "2000-01-01T00:00:00", note: gone}}
-    - {op: add.column, table: cdc_es_values.orders, columns: [{name: qty, type: INT}]}
-    - {op: insert, table: cdc_es_values.orders, after: {id: 3, amount: "3.3", at: "2024-06-30T12:00:00.123456", note: new, qty: 7}}
-    - {op: delete, table: cdc_es_values.orders, before: {id: 404, amount: "0", at: "2024-01-01T00:00:00"}}`,
+      valuesSource(
+        '{op: create, table: cdc_es_values.orders, schema: {columns: [{name: id, type: BIGINT NOT NULL}, {name: amount, type: "DECIMAL(38, 10)"}, {name: at, type: TIMESTAMP(6)}, {name: note, type: STRING}], primaryKeys: [id]}}',
+        '{op: insert, table: cdc_es_values.orders, after: {id: 9223372036854775807, amount: "1234567890123456789012345678.1234567890", at: "2024-02-29T23:59:59.999999", note: "max 😀"}}',
+        '{op: insert, table: cdc_es_values.orders, after: {id: 1, amount: "0.5", at: "1970-01-01T00:00:00.000001", note: null}}',
+        '{op: insert, table: cdc_es_values.orders, after: {id: 2, amount: "2", at: "2000-01-01T00:00:00", note: gone}}',
+        '{op: update, table: cdc_es_values.orders, before: {id: 1, amount: "0.5", at: "1970-01-01T00:00:00.000001"}, after: {id: 1, amount: "-0.0000000001", at: "1970-01-01T00:00:00.000002", note: updated}}',
+        '{op: delete, table: cdc_es_values.orders, before: {id: 2, amount: "2", at: "2000-01-01T00:00:00", note: gone}}',
+        '{op: add.column, table: cdc_es_values.orders, columns: [{name: qty, type: INT}]}',
+        '{op: insert, table: cdc_es_values.orders, after: {id: 3, amount: "3.3", at: "2024-06-30T12:00:00.123456", note: new, qty: 7}}',
+        '{op: delete, table: cdc_es_values.orders, before: {id: 404, amount: "0", at: "2024-01-01T00:00:00"}}',
+      ),
     );
-    const r = await cli(['run', file, '--state-dir', join(dir, 'state'), '--plugin-dir', esDir, '--no-progress']);
+    const r = await started.start(runArgs(file, join(dir, 'state'), [esDir])).done;
     expect(r.code, r.stderr).toBe(0);
     const docs = await searchAll('cdc_es_values.orders');
     expect(docs.map((d) => [d.id, exact(d.source)])).toEqual([
@@ -92,15 +80,14 @@ describe('cdc run: values -> elasticsearch', () => {
     await es('PUT', '/cdc_es_values.conflict', { mappings: { properties: { qty: { type: 'integer' } } } });
     const file = writePipeline(
       dir,
-      `source:
-  type: values
-  events: |
-    - {op: create, table: cdc_es_values.conflict, schema: {columns: [{name: id, type: INT NOT NULL}, {name: qty, type: STRING}], primaryKeys: [id]}}
-    - {op: insert, table: cdc_es_values.conflict, after: {id: 1, qty: "12"}}
-    - {op: insert, table: cdc_es_values.conflict, after: {id: 2, qty: "twelve"}}
-    - {op: insert, table: cdc_es_values.conflict, after: {id: 3, qty: "3"}}`,
+      valuesSource(
+        '{op: create, table: cdc_es_values.conflict, schema: {columns: [{name: id, type: INT NOT NULL}, {name: qty, type: STRING}], primaryKeys: [id]}}',
+        '{op: insert, table: cdc_es_values.conflict, after: {id: 1, qty: "12"}}',
+        '{op: insert, table: cdc_es_values.conflict, after: {id: 2, qty: "twelve"}}',
+        '{op: insert, table: cdc_es_values.conflict, after: {id: 3, qty: "3"}}',
+      ),
     );
-    const r = await cli(['run', file, '--state-dir', join(dir, 'state'), '--plugin-dir', esDir, '--no-progress']);
+    const r = await started.start(runArgs(file, join(dir, 'state'), [esDir])).done;
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/Elasticsearch refused to index document id "2" of table cdc_es_values\.conflict in index cdc_es_values\.conflict: document_parsing_exception: .*\[qty\].*twelve/);
     expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
@@ -137,32 +124,21 @@ describe('cdc run: MariaDB -> elasticsearch', () => {
     await conn.query(`INSERT INTO ${table} VALUES (1, 18446744073709551615, '99999999999999999999.9999999999', '2024-02-29 23:59:59.999999', 'max 😀'), (2, 0, '-0.0000000001', '1970-01-01 00:00:00.000001', NULL), ${rows.join(',')}`);
     const dir = mkdtempSync(join(tmpdir(), 'cdc-es-mysql-'));
     const c = mariadbConfig();
-    const file = writePipeline(
-      dir,
-      `source:
-  type: mysql
-  hostname: ${c.host}
-  port: ${c.port}
-  username: ${c.user}
-  password: ${c.password}
-  tables: ${table}
-  server-id: 5650-5651`,
-    );
-    const args = ['run', file, '--state-dir', join(dir, 'state'), '--plugin-dir', esDir, '--plugin-dir', mysqlDir, '--no-progress'];
-    const waitEqual = async (run: ReturnType<typeof startCli>, what: string, extra: () => boolean = () => true, timeoutMs = 90_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const [src, idx] = [await sourceRows(table), await indexRows(index)];
-        if (extra() && JSON.stringify(src) === JSON.stringify(idx)) return idx;
-        if (run.child.exitCode !== null) throw new Error(`cdc run exited (${run.child.exitCode}) while waiting for ${what}:\n${run.output().stderr.slice(-4000)}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: source ${src.length} rows, index ${idx.length} docs\n${run.output().stderr.slice(-3000)}`);
-        await sleep(250);
-      }
+    const file = writePipeline(dir, { type: 'mysql', hostname: c.host, port: c.port, username: c.user, password: c.password, tables: table, 'server-id': '5650-5651' });
+    const args = runArgs(file, join(dir, 'state'), [esDir, mysqlDir]);
+    const waitEqual = async (run: CliRun, what: string, extra: () => boolean = () => true, timeoutMs = 90_000) => {
+      let src: string[] = [];
+      let idx: string[] = [];
+      const equal = async () => {
+        [src, idx] = [await sourceRows(table), await indexRows(index)];
+        return extra() && JSON.stringify(src) === JSON.stringify(idx);
+      };
+      await waitUntil(what, equal, { runs: [run], timeoutMs, intervalMs: 250, detail: () => `source ${src.length} rows, index ${idx.length} docs` });
+      return idx;
     };
 
     // 1. snapshot, exact values
-    const run1 = startCli(args);
-    started.push(run1);
+    const run1 = started.start(args);
     await waitEqual(run1, 'the snapshot');
     const one = (await searchAll(index)).find((d) => d.id === '1')!;
     expect(exact(one.source)).toEqual({ id: '#1', big: '18446744073709551615', amount: '99999999999999999999.9999999999', at: '2024-02-29T23:59:59.999999', note: 'max 😀' });
@@ -192,24 +168,16 @@ describe('cdc run: MariaDB -> elasticsearch', () => {
         await sleep(15);
       }
     })();
-    const deadline = Date.now() + 60_000;
-    while ((await searchAll(index)).filter((d) => Number(d.id) >= 1000).length < 20 || written < 50) {
-      if (Date.now() > deadline) throw new Error(`no streamed changes reached the index: ${run1.output().stderr.slice(-3000)}`);
-      await sleep(100);
-    }
-    run1.child.kill('SIGKILL');
-    expect((await run1.done).signal).toBe('SIGKILL');
+    await waitUntil('streamed changes in the index', async () => (await searchAll(index)).filter((d) => Number(d.id) >= 1000).length >= 20 && written >= 50, { runs: [run1] });
+    await run1.kill9();
     killed = true;
     await writer;
     expect(written).toBe(200);
 
     // 4. restart: resumes from the last checkpoint, replays idempotently, ends equal to the table
-    const run2 = startCli(args);
-    started.push(run2);
+    const run2 = started.start(args);
     await waitEqual(run2, 'the index to equal the table after the restart');
     expect(run2.output().stderr).toMatch(/resuming from checkpoint #\d+/);
-    run2.child.kill('SIGTERM');
-    const stopped = await run2.done;
-    expect(stopped.code, stopped.stderr).toBe(0);
+    await run2.stop();
   }, 240_000);
 });

@@ -4,18 +4,18 @@
  * into a 3-partition topic (exactly-once) — through a snapshot, live inserts, updates, deletes and an
  * ALTER TABLE, read back with a real kafkajs consumer and compared message for message.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { startCli } from '../../../packages/cli/test/run-cli.js';
+import { cdcFromSource, CliRuns, runArgs, waitForValue, writePipeline, type CliRun, type PipelineSection } from '@cdc/testkit';
 import { BOOTSTRAP, createTopic, deleteTopics, ensureKafka, readTopic, type ReadRecord } from './helpers.js';
 
 const DB = `cdc_kafka_my_${Date.now().toString(36)}`;
-const pluginDirs = ['--plugin-dir', join(import.meta.dirname, '..'), '--plugin-dir', join(import.meta.dirname, '..', '..', 'mysql')];
-const started: ReturnType<typeof startCli>[] = [];
+const pluginDirs = [join(import.meta.dirname, '..'), join(import.meta.dirname, '..', '..', 'mysql')];
+const started = new CliRuns(cdcFromSource(join(import.meta.dirname, '..', '..', '..')));
 let conn: mysql.Connection;
 
 beforeAll(async () => {
@@ -28,49 +28,27 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const r of started) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  started.killAll();
   await conn?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
   await conn?.end();
   await deleteTopics(DB).catch(() => undefined);
 });
 
-function pipeline(dir: string, name: string, serverId: string, sink: string): string {
+function pipeline(dir: string, name: string, serverId: string, sink: PipelineSection): string {
   const c = mariadbConfig();
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    `source:
-  type: mysql
-  hostname: ${c.host}
-  port: ${c.port}
-  username: ${c.user}
-  password: ${c.password}
-  tables: ${DB}.orders
-  server-id: ${serverId}
-sink:
-  type: kafka
-  properties.bootstrap.servers: ${BOOTSTRAP}
-${sink}
-pipeline:
-  name: ${name}
-  parallelism: 1
-  schema.change.behavior: evolve
-  execution.checkpointing.interval: 300ms
-`,
-  );
-  return file;
+  return writePipeline(join(dir, `${name}.yaml`), {
+    source: { type: 'mysql', hostname: c.host, port: c.port, username: c.user, password: c.password, tables: `${DB}.orders`, 'server-id': serverId },
+    sink: { type: 'kafka', 'properties.bootstrap.servers': BOOTSTRAP, ...sink },
+    pipeline: { name, parallelism: 1, 'schema.change.behavior': 'evolve', 'execution.checkpointing.interval': '300ms' },
+  });
 }
 
-async function waitRecords(topic: string, count: number, runs: ReturnType<typeof startCli>[]): Promise<ReadRecord[]> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const records = await readTopic(topic).catch(() => [] as ReadRecord[]);
-    if (records.length >= count) return records;
-    for (const r of runs) if (r.child.exitCode !== null) throw new Error(`cdc run exited (${r.child.exitCode}):\n${r.output().stderr}`);
-    if (Date.now() > deadline) throw new Error(`${topic}: ${records.length} of ${count} records after 60 s\n${runs.map((r) => r.output().stderr.slice(-2000)).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const waitRecords = (topic: string, count: number, runs: CliRun[]): Promise<ReadRecord[]> =>
+  waitForValue(`${count} records in ${topic}`, () => readTopic(topic).catch(() => [] as ReadRecord[]), (records) => records.length >= count, {
+    runs,
+    intervalMs: 300,
+    detail: (last) => `${last?.length} of ${count} records`,
+  });
 
 /** source.ts_ms (binlog event time) and ts_ms (processing time) vary: checked for shape, then set to 0. */
 function normalized(v: string | null): string {
@@ -83,12 +61,21 @@ describe('cdc run: MariaDB -> kafka', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdc-kafka-mysql-'));
     const canalTopic = `${DB}.orders_canal`;
     await createTopic(canalTopic, 3);
-    const args = (file: string, state: string) => ['run', file, '--state-dir', join(dir, state), ...pluginDirs, '--no-progress'];
-    const dbzRun = startCli(args(pipeline(dir, 'dbz', '5600-5601', '  value.format: debezium-json\n  key.format: json\n  sink.add-tableId-to-header-enabled: true'), 's1'));
-    const canalRun = startCli(
-      args(pipeline(dir, 'canal', '5602-5603', `  value.format: canal-json\n  key.format: csv\n  partition.strategy: hash-by-key\n  sink.delivery-guarantee: exactly-once\n  properties.transactional.id: ${DB}-canal\n  topic: ${canalTopic}`), 's2'),
+    const args = (file: string, state: string) => runArgs(file, join(dir, state), pluginDirs);
+    const dbzRun = started.start(args(pipeline(dir, 'dbz', '5600-5601', { 'value.format': 'debezium-json', 'key.format': 'json', 'sink.add-tableId-to-header-enabled': true }), 's1'));
+    const canalRun = started.start(
+      args(
+        pipeline(dir, 'canal', '5602-5603', {
+          'value.format': 'canal-json',
+          'key.format': 'csv',
+          'partition.strategy': 'hash-by-key',
+          'sink.delivery-guarantee': 'exactly-once',
+          'properties.transactional.id': `${DB}-canal`,
+          topic: canalTopic,
+        }),
+        's2',
+      ),
     );
-    started.push(dbzRun, canalRun);
     const runs = [dbzRun, canalRun];
 
     await waitRecords(`${DB}.orders`, 2, runs);
@@ -140,10 +127,6 @@ describe('cdc run: MariaDB -> kafka', () => {
     expect(canalOf('4')).toEqual([`{"old":null,"data":[${r4}],"type":"INSERT",${meta},"es":0,"ts":0,"isDdl":false,${t6}}`]);
     for (const records of byKey.values()) expect(new Set(records.map((r) => r.partition)).size).toBe(1);
 
-    for (const r of runs) r.child.kill('SIGTERM');
-    for (const r of runs) {
-      const res = await r.done;
-      expect(res.code, res.stderr).toBe(0);
-    }
+    await Promise.all(runs.map((r) => r.stop()));
   }, 150_000);
 });

@@ -11,16 +11,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli } from '../../../packages/cli/test/run-cli.js';
+import { cdcFromSource, CliRuns, runArgs, waitUntil } from '@cdc/testkit';
 import { BOOTSTRAP, createTopic, deleteTopics, ensureKafka, readTopic, readTopicWithJava, withoutProcessingTime } from './helpers.js';
 
 const DB = `cdc_kafka_vp_${Date.now().toString(36)}`;
-const pluginDirs = ['--plugin-dir', join(import.meta.dirname, '..'), '--plugin-dir', join(import.meta.dirname, '..', '..', 'values')];
-const started: ReturnType<typeof startCli>[] = [];
+const pluginDirs = [join(import.meta.dirname, '..'), join(import.meta.dirname, '..', '..', 'values')];
+const started = new CliRuns(cdcFromSource(join(import.meta.dirname, '..', '..', '..')));
 
 beforeAll(() => ensureKafka(), 600_000);
 afterAll(async () => {
-  for (const r of started) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  started.killAll();
   await deleteTopics(DB).catch(() => undefined);
 });
 
@@ -40,9 +40,7 @@ function pipelineFile(dir: string, name: string, sink: string, source = `  type:
 }
 
 async function runToEnd(file: string, dir: string): Promise<void> {
-  const run = startCli(['run', file, '--state-dir', join(dir, 'state'), ...pluginDirs, '--no-progress']);
-  started.push(run);
-  const res = await run.done;
+  const res = await started.start(runArgs(file, join(dir, 'state'), pluginDirs)).done;
   expect(res.code, res.stderr).toBe(0);
 }
 
@@ -114,25 +112,16 @@ describe('cdc run: values -> kafka', () => {
       `  type: values\n  events.file: ${eventsFile}\n  batch.size: 10\n  source.delay.ms: 25ms`,
       '  parallelism: 2\n  execution.checkpointing.interval: 300ms\n',
     );
-    const args = ['run', file, '--state-dir', join(dir, 'state'), ...pluginDirs, '--no-progress'];
+    const args = runArgs(file, join(dir, 'state'), pluginDirs);
     const checkpointFile = join(dir, 'state', 'eos', 'checkpoint.json');
     const checkpointId = () => (existsSync(checkpointFile) ? Number(/"checkpointId":(\d+)/.exec(readFileSync(checkpointFile, 'utf8'))?.[1] ?? 0) : 0);
 
-    const run1 = startCli(args);
-    started.push(run1);
-    const deadline = Date.now() + 60_000;
-    while (checkpointId() < 3) {
-      if (run1.child.exitCode !== null) throw new Error(`cdc run ended before it was killed:\n${run1.output().stderr}`);
-      if (Date.now() > deadline) throw new Error(`no 3 checkpoints within 60 s:\n${run1.output().stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    run1.child.kill('SIGKILL');
-    expect((await run1.done).signal).toBe('SIGKILL');
+    const run1 = started.start(args);
+    await waitUntil('3 checkpoints before the kill', () => checkpointId() >= 3, { runs: [run1], intervalMs: 50 });
+    await run1.kill9();
     const restoredFrom = checkpointId();
 
-    const run2 = startCli(args);
-    started.push(run2);
-    const res = await run2.done;
+    const res = await started.start(args).done;
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(new RegExp(`resuming from checkpoint #${restoredFrom}`));
 

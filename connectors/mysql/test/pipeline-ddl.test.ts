@@ -5,26 +5,13 @@
  * - a table without primary key, chunked by scan.incremental.snapshot.chunk.key-column (a non-unique, nullable
  *   column), is read whole (every row once, NULL keys included) and then followed in the binlog.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
-import { CliPipeline, printed } from './cli-pipeline.js';
-import { admin, ensureService } from './helpers.js';
+import { cliTestDatabase, printed } from './cli-pipeline.js';
 
 const DB = 'cdc_mysql_e2e_ddl';
 let conn: mysql.Connection;
-const pipelines: CliPipeline[] = [];
-
-beforeAll(async () => {
-  await ensureService('mariadb');
-  conn = await admin();
-  await conn.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB} CHARACTER SET utf8mb4`);
-}, 600_000);
-
-afterAll(async () => {
-  for (const p of pipelines) p.killAll();
-  await conn?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
-  await conn?.end();
-});
+const file = cliTestDatabase(DB, (c) => void (conn = c));
 
 describe('cdc run: DDL and keyless tables', () => {
   it('MODIFY / CHANGE COLUMN, TRUNCATE, RENAME and DROP TABLE reach the sink; later rows use the new layout', async () => {
@@ -33,8 +20,7 @@ describe('cdc run: DDL and keyless tables', () => {
       CREATE TABLE ${DB}.b (id INT NOT NULL PRIMARY KEY, x VARCHAR(20)); INSERT INTO ${DB}.b VALUES (1, 'b1'), (2, 'b2');
       CREATE TABLE ${DB}.c (id INT NOT NULL PRIMARY KEY, y VARCHAR(20)); INSERT INTO ${DB}.c VALUES (1, 'c1');
       CREATE TABLE ${DB}.d (id INT NOT NULL PRIMARY KEY); INSERT INTO ${DB}.d VALUES (1)`);
-    const p = new CliPipeline(conn);
-    pipelines.push(p);
+    const p = file.pipeline();
     p.write({ tables: `${DB}.\\.*`, 'server-id': '5457' }, { 'print.enabled': true });
     const run = p.start();
     await p.wait(run, 'the snapshot', async (o) => (await p.equal(o, `${DB}.a`)) && (await p.equal(o, `${DB}.b`)) && (await p.equal(o, `${DB}.c`)) && (await p.equal(o, `${DB}.d`)));
@@ -80,8 +66,7 @@ describe('cdc run: DDL and keyless tables', () => {
     // 250 rows, 40 distinct codes (each repeated), and NULL codes
     const rows = Array.from({ length: 250 }, (_, i) => `(${i % 25 === 0 ? 'NULL' : i % 40}, 'v${i}')`);
     await conn.query(`INSERT INTO ${T} VALUES ${rows.join(',')}`);
-    const p = new CliPipeline(conn);
-    pipelines.push(p);
+    const p = file.pipeline();
     p.write({ tables: `${DB}.nokey`, 'server-id': '5458', 'scan.incremental.snapshot.chunk.size': 20, 'scan.incremental.snapshot.chunk.key-column': `${DB}.nokey:code` }, { 'print.enabled': true }, 'nokey');
     const run = p.start();
     let o = await p.wait(run, 'the snapshot of the keyless table', (x) => (x.tables[T]?.rowsAsJson.length ?? 0) >= 250);
@@ -101,8 +86,7 @@ describe('cdc run: DDL and keyless tables', () => {
 
   it('a chunk key column that the table does not have is a clear error', async () => {
     await conn.query(`CREATE TABLE ${DB}.nokey2 (a INT, b INT)`);
-    const p = new CliPipeline(conn);
-    pipelines.push(p);
+    const p = file.pipeline();
     p.write({ tables: `${DB}.nokey2`, 'server-id': '5459', 'scan.incremental.snapshot.chunk.key-column': `${DB}.nokey2:nope` }, {}, 'nokey2');
     const r = await p.start().done;
     expect(r.code).not.toBe(0);

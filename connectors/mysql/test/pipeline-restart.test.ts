@@ -6,26 +6,14 @@
  * - scan.newly-added-table.enabled: a table created (and altered) while the pipeline was down and a table added
  *   to `tables` are snapshotted on restart, as Flink CDC does; their older binlog events are not delivered again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
-import { CliPipeline, printed } from './cli-pipeline.js';
-import { admin, ensureService, sleep } from './helpers.js';
+import { cliTestDatabase, printed } from './cli-pipeline.js';
+import { sleep } from './helpers.js';
 
 const DB = 'cdc_mysql_e2e_restart';
 let conn: mysql.Connection;
-const pipelines: CliPipeline[] = [];
-
-beforeAll(async () => {
-  await ensureService('mariadb');
-  conn = await admin();
-  await conn.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB} CHARACTER SET utf8mb4`);
-}, 600_000);
-
-afterAll(async () => {
-  for (const p of pipelines) p.killAll();
-  await conn?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
-  await conn?.end();
-});
+const file = cliTestDatabase(DB, (c) => void (conn = c));
 
 describe('cdc run: restarts', () => {
   it('kill -9 mid-snapshot, changes while down, restart: the snapshot goes on and the sink equals the source', async () => {
@@ -35,8 +23,7 @@ describe('cdc run: restarts', () => {
     const values = Array.from({ length: TOTAL }, (_, i) => `(${i + 1}, 'row ${i + 1}', ${(i + 1) * 1_000_000_007}, '2024-01-01 00:00:00.${String(i).padStart(6, '0')}')`);
     await conn.query(`INSERT INTO ${T} VALUES ${values.join(',')}`);
 
-    const p = new CliPipeline(conn);
-    pipelines.push(p);
+    const p = file.pipeline();
     const source = { tables: `${DB}.big`, 'server-id': '5455', 'scan.incremental.snapshot.chunk.size': 100, 'scan.snapshot.fetch.size': 50 };
     // a slow sink (30 ms per write, at most 50 events pending) keeps the snapshot going for seconds
     p.write(source, { 'sink.write.delay.ms': 30 }, 'mysql cli test', { 'writer.max-pending-events': 50 });
@@ -73,8 +60,7 @@ describe('cdc run: restarts', () => {
       INSERT INTO ${DB}.t1 VALUES (1, 'a'), (2, 'b');
       CREATE TABLE ${DB}.u1 (id INT NOT NULL PRIMARY KEY, w DECIMAL(10,3));
       INSERT INTO ${DB}.u1 VALUES (1, 1.5), (2, -2.25)`);
-    const p = new CliPipeline(conn);
-    pipelines.push(p);
+    const p = file.pipeline();
     const source = { 'server-id': '5456', 'scan.newly-added-table.enabled': true };
     p.write({ ...source, tables: `${DB}.t\\d+` }, {}, 'newly added');
     const run1 = p.start();

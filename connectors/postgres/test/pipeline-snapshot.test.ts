@@ -6,22 +6,22 @@
  * the source, nothing lost, no stale row. (A table lock would not do: an ACCESS EXCLUSIVE lock gets a transaction
  * id, and creating the replication slot waits for every transaction with one.)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { readOutputFile, type ValuesOutput } from '@cdc/connector-values';
-import { startCli } from '../../../packages/cli/test/run-cli.js';
-import { admin, dropDatabase, ensureService, postgresConfig, recreateDatabase, sleep } from './helpers.js';
+import type { ValuesOutput } from '@cdc/connector-values';
+import { CliRuns, runArgs, waitUntil, writePipeline } from '@cdc/testkit';
+import { cdc, connectorDir, output } from './cli-pipeline.js';
+import { admin, dropDatabase, ensureService, postgresConfig, recreateDatabase } from './helpers.js';
 
 const DB = 'cdc_pg_e2e_snap';
 const USER = 'cdc_pg_e2e_snap';
 const PASSWORD = 'snap-Pass-7';
-const connectorDir = join(import.meta.dirname, '..');
 let db: pg.Client;
 let locker: pg.Client;
-const started: ReturnType<typeof startCli>[] = [];
+const started = new CliRuns(cdc);
 
 beforeAll(async () => {
   await ensureService('postgres');
@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const r of started) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  started.killAll();
   await locker?.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
   await locker?.end().catch(() => undefined);
   await db?.end().catch(() => undefined);
@@ -56,61 +56,34 @@ const rowsOf = async (t: string) => (await db.query<{ r: string }>(`SELECT id ||
 const sinkRows = (o: ValuesOutput | undefined, t: string) =>
   (o?.tables[`public.${t}`]?.rowsAsJson ?? []).map((r) => `${r.id}=${r.v}`).sort((x, y) => Number(x.split('=')[0]) - Number(y.split('=')[0]));
 
-function output(file: string): ValuesOutput | undefined {
-  try {
-    return readOutputFile(file);
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitFor(what: string, run: ReturnType<typeof startCli>, ok: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (run.child.exitCode !== null) throw new Error(`cdc run exited (${run.child.exitCode}) while waiting for ${what}:\n${run.output().stderr}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${run.output().stderr.slice(-3000)}`);
-    await sleep(100);
-  }
-}
-
 describe('cdc run: PostgreSQL -> values sink, kill -9 mid-snapshot', () => {
   it('restarts the snapshot where the checkpoint left it and ends equal to the source', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdc-pg-e2e-snap-'));
     const out = join(dir, 'out.json');
     const c = postgresConfig();
-    const pipeline = join(dir, 'pipeline.yaml');
-    writeFileSync(
-      pipeline,
-      `
-source:
-  type: postgres
-  hostname: ${c.host}
-  port: ${c.port}
-  username: ${USER}
-  password: ${PASSWORD}
-  tables: ${DB}.public.a_first, ${DB}.public.b_second
-  slot.name: cdc_pg_e2e_snap
-  debezium.publication.name: cdc_pg_e2e_snap_pub
-  scan.incremental.snapshot.chunk.size: 50
-sink:
-  type: values
-  sink.output.file: ${out}
-pipeline:
-  name: postgres e2e snapshot
-  parallelism: 1
-  execution.checkpointing.interval: 100ms
-`,
-    );
-    const args = ['run', pipeline, '--state-dir', join(dir, 'state'), '--plugin-dir', connectorDir, '--no-progress'];
+    const pipeline = writePipeline(join(dir, 'pipeline.yaml'), {
+      source: {
+        type: 'postgres',
+        hostname: c.host,
+        port: c.port,
+        username: USER,
+        password: PASSWORD,
+        tables: `${DB}.public.a_first, ${DB}.public.b_second`,
+        'slot.name': 'cdc_pg_e2e_snap',
+        'debezium.publication.name': 'cdc_pg_e2e_snap_pub',
+        'scan.incremental.snapshot.chunk.size': 50,
+      },
+      sink: { type: 'values', 'sink.output.file': out },
+      pipeline: { name: 'postgres e2e snapshot', parallelism: 1, 'execution.checkpointing.interval': '100ms' },
+    });
+    const args = runArgs(pipeline, join(dir, 'state'), [connectorDir]);
     // the snapshot will wait for this lock when it reaches the second table
     await locker.query('SELECT pg_advisory_lock(4242)');
-    const run1 = startCli(args);
-    started.push(run1);
-    await waitFor('the first table in a checkpoint', run1, () => sinkRows(output(out), 'a_first').length === 500);
+    const run1 = started.start(args);
+    await waitUntil('the first table in a checkpoint', () => sinkRows(output(out), 'a_first').length === 500, { runs: [run1] });
     const o1 = output(out)!;
     expect(sinkRows(o1, 'b_second'), 'the second table is not read yet').toEqual([]);
-    run1.child.kill('SIGKILL');
-    expect((await run1.done).signal).toBe('SIGKILL');
+    await run1.kill9();
 
     // while it is down: changes to the table already read (streamed after the restart) and to the table not
     // read yet (part of its new snapshot), in the locking transaction and after it
@@ -119,20 +92,21 @@ pipeline:
     await locker.query('SELECT pg_advisory_unlock(4242)');
     await db.query(`UPDATE a_first SET v = 'again' WHERE id = 1; UPDATE b_second SET v = 'again' WHERE id = 2`);
 
-    const run2 = startCli(args);
-    started.push(run2);
+    const run2 = started.start(args);
     const want = { a: await rowsOf('a_first'), b: await rowsOf('b_second') };
-    await waitFor('the sink to equal the source', run2, () => {
-      const o = output(out);
-      return JSON.stringify(sinkRows(o, 'a_first')) === JSON.stringify(want.a) && JSON.stringify(sinkRows(o, 'b_second')) === JSON.stringify(want.b);
-    });
+    await waitUntil(
+      'the sink to equal the source',
+      () => {
+        const o = output(out);
+        return JSON.stringify(sinkRows(o, 'a_first')) === JSON.stringify(want.a) && JSON.stringify(sinkRows(o, 'b_second')) === JSON.stringify(want.b);
+      },
+      { runs: [run2] },
+    );
     // and changes after the restart still flow
     await db.query(`INSERT INTO b_second VALUES (2000, 'live')`);
     const want2 = await rowsOf('b_second');
-    await waitFor('a change after the restart', run2, () => JSON.stringify(sinkRows(output(out), 'b_second')) === JSON.stringify(want2));
+    await waitUntil('a change after the restart', () => JSON.stringify(sinkRows(output(out), 'b_second')) === JSON.stringify(want2), { runs: [run2] });
     expect(run2.output().stderr).toMatch(/resuming from checkpoint #\d+/);
-    run2.child.kill('SIGTERM');
-    const stopped = await run2.done;
-    expect(stopped.code, stopped.stderr).toBe(0);
+    await run2.stop();
   }, 180_000);
 });

@@ -6,21 +6,21 @@
  * while it is down, a restart, and the sink ends equal to the source table (both read and compared). The slot's
  * confirmed flush LSN moves only after checkpoints.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { readOutputFile, type ValuesOutput } from '@cdc/connector-values';
-import { startCli } from '../../../packages/cli/test/run-cli.js';
+import type { ValuesOutput } from '@cdc/connector-values';
+import { CliRuns, runArgs, waitForValue, writePipeline, type CliRun } from '@cdc/testkit';
+import { cdc, connectorDir, output } from './cli-pipeline.js';
 import { admin, dropDatabase, ensureService, postgresConfig, recreateDatabase, sleep } from './helpers.js';
 
 const DB = 'cdc_pg_e2e';
 const SLOT = 'cdc_pg_e2e_slot';
 const TABLE = 'public.orders';
-const connectorDir = join(import.meta.dirname, '..');
 let db: pg.Client;
-const started: ReturnType<typeof startCli>[] = [];
+const started = new CliRuns(cdc);
 
 beforeAll(async () => {
   await ensureService('postgres');
@@ -41,7 +41,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const r of started) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  started.killAll();
   await db?.end().catch(() => undefined);
   await dropDatabase(DB).catch(() => undefined);
 });
@@ -68,29 +68,11 @@ async function sourceRows(): Promise<{ columns: string[]; rows: Record<string, s
 const sinkRows = (t: ValuesOutput['tables'][string]) =>
   normRows((t.rowsAsJson as Json[]).map((x) => ({ ...x, ...(typeof x.doc === 'string' ? { doc: JSON.stringify(JSON.parse(x.doc)) } : {}) })));
 
-function output(file: string): ValuesOutput | undefined {
-  try {
-    return readOutputFile(file);
-  } catch {
-    return undefined;
-  }
-}
-
 let progress = (): string => '';
 
-async function waitOutput(file: string, ok: (o: ValuesOutput) => boolean | Promise<boolean>, what: string, run: ReturnType<typeof startCli>, timeoutMs = 45_000): Promise<ValuesOutput> {
-  const deadline = Date.now() + timeoutMs;
-  let last: ValuesOutput | undefined;
-  for (;;) {
-    last = output(file);
-    if (last && (await ok(last))) return last;
-    if (run.child.exitCode !== null) throw new Error(`cdc run exited (${run.child.exitCode}) while waiting for ${what}:\n${run.output().stderr}`);
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; ${progress()}; last checkpoint ${last?.checkpointId}, sink rows ${JSON.stringify(last?.tables[TABLE]?.rowsAsJson.length)}\n${run.output().stderr.slice(-3000)}`);
-    }
-    await sleep(100);
-  }
-}
+/** Polls the sink's output file until `ok` holds; the error says what was last seen and what the CLI printed. */
+const wait = (out: string, ok: (o: ValuesOutput) => boolean | Promise<boolean>, what: string, run: CliRun, timeoutMs = 45_000) =>
+  waitForValue(what, () => output(out), ok, { runs: [run], timeoutMs, detail: (last) => `${progress()}; last checkpoint ${last?.checkpointId}, sink rows ${JSON.stringify(last?.tables[TABLE]?.rowsAsJson.length)}` });
 
 async function sinkEqualsSource(o: ValuesOutput): Promise<boolean> {
   const t = o.tables[TABLE];
@@ -115,39 +97,29 @@ describe('cdc run: PostgreSQL -> values sink', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdc-pg-e2e-'));
     const out = join(dir, 'out.json');
     const c = postgresConfig();
-    const pipeline = join(dir, 'pipeline.yaml');
-    writeFileSync(
-      pipeline,
-      `
-source:
-  type: postgres
-  hostname: ${c.host}
-  port: ${c.port}
-  username: ${c.user}
-  password: ${c.password}
-  tables: ${DB}.public.orders
-  slot.name: ${SLOT}
-  decoding.plugin.name: pgoutput
-  debezium.publication.name: cdc_pg_e2e_pub
-  scan.incremental.snapshot.chunk.size: 16
-  scan.lsn-commit.checkpoints-num-delay: 1
-  heartbeat.interval: 500ms
-sink:
-  type: values
-  sink.output.file: ${out}
-pipeline:
-  name: postgres e2e
-  parallelism: 2
-  schema.change.behavior: evolve
-  execution.checkpointing.interval: 200ms
-`,
-    );
-    const args = ['run', pipeline, '--state-dir', join(dir, 'state'), '--plugin-dir', connectorDir, '--no-progress'];
+    const pipeline = writePipeline(join(dir, 'pipeline.yaml'), {
+      source: {
+        type: 'postgres',
+        hostname: c.host,
+        port: c.port,
+        username: c.user,
+        password: c.password,
+        tables: `${DB}.public.orders`,
+        'slot.name': SLOT,
+        'decoding.plugin.name': 'pgoutput',
+        'debezium.publication.name': 'cdc_pg_e2e_pub',
+        'scan.incremental.snapshot.chunk.size': 16,
+        'scan.lsn-commit.checkpoints-num-delay': 1,
+        'heartbeat.interval': '500ms',
+      },
+      sink: { type: 'values', 'sink.output.file': out },
+      pipeline: { name: 'postgres e2e', parallelism: 2, 'schema.change.behavior': 'evolve', 'execution.checkpointing.interval': '200ms' },
+    });
+    const args = runArgs(pipeline, join(dir, 'state'), [connectorDir]);
 
     // 1. snapshot, exact values
-    const run1 = startCli(args);
-    started.push(run1);
-    let o = await waitOutput(out, (x) => (x.tables[TABLE]?.rowsAsJson.length ?? 0) === 63, 'the 63 snapshot rows', run1);
+    const run1 = started.start(args);
+    let o = await wait(out, (x) => (x.tables[TABLE]?.rowsAsJson.length ?? 0) === 63, 'the 63 snapshot rows', run1);
     const byId = (x: ValuesOutput, id: string) => x.tables[TABLE].rowsAsJson.find((r) => String(r.id) === id);
     expect(o.tables[TABLE].schema.columns.map((col) => `${col.name} ${col.type.type}`)).toEqual([
       'id BIGINT', 'big BIGINT', 'amount DECIMAL', 'exact STRING', 'at TIMESTAMP', 'atz TIMESTAMP_LTZ', 'note STRING', 'doc STRING',
@@ -169,10 +141,10 @@ pipeline:
     await db.query(`ALTER TABLE ${TABLE} ADD COLUMN extra integer`);
     await db.query(`INSERT INTO ${TABLE} (id, big, amount, extra, at, note) VALUES (101, 7, '1.5', -2147483648, '2024-06-30 12:00:00.123456', 'with extra')`);
     await db.query(`UPDATE ${TABLE} SET extra = 42 WHERE id = 1`);
-    o = await waitOutput(out, (x) => !!byId(x, '101') && byId(x, '1')?.extra === 42, 'the live changes and the added column', run1);
+    o = await wait(out, (x) => !!byId(x, '101') && byId(x, '1')?.extra === 42, 'the live changes and the added column', run1);
     await db.query(`ALTER TABLE ${TABLE} DROP COLUMN note`);
     await db.query(`INSERT INTO ${TABLE} (id, big, amount, extra, at) VALUES (102, -1, '99999999999999999999999999.9999999999', 2147483647, '9999-12-31 23:59:59.999999')`);
-    o = await waitOutput(out, (x) => !!byId(x, '102') && sinkEqualsSource(x), 'the dropped column', run1);
+    o = await wait(out, (x) => !!byId(x, '102') && sinkEqualsSource(x), 'the dropped column', run1);
     expect(o.tables[TABLE].schema.columns.map((col) => col.name)).toEqual(['id', 'big', 'amount', 'exact', 'at', 'atz', 'doc', 'extra']);
     expect(byId(o, '100')).toMatchObject({ id: '100', big: '9223372036854775806', amount: '-1234567890123456789012345678.0000000001', exact: '0.000000000000000000000000000001', extra: null });
     expect(byId(o, '101')).toMatchObject({ big: '7', amount: '1.5000000000', extra: -2147483648 });
@@ -198,24 +170,19 @@ pipeline:
     })();
     progress = () => `changes written: ${written}`;
     const checkpointAtStart = o.checkpointId;
-    await waitOutput(out, (x) => x.checkpointId >= checkpointAtStart + 3 && written >= 60 && x.tables[TABLE].rowsAsJson.filter((r) => Number(r.id) >= 1000).length >= 20, 'checkpoints during the stream of changes', run1);
+    await wait(out, (x) => x.checkpointId >= checkpointAtStart + 3 && written >= 60 && x.tables[TABLE].rowsAsJson.filter((r) => Number(r.id) >= 1000).length >= 20, 'checkpoints during the stream of changes', run1);
     expect(written, 'killed in the middle of the changes').toBeLessThan(300);
-    run1.child.kill('SIGKILL');
-    const killed = await run1.done;
-    expect(killed.signal).toBe('SIGKILL');
+    await run1.kill9();
     // the slot moved on after checkpoints only (never past what the sink committed)
     expect(await confirmedFlush()).toBeGreaterThan(flushAfterSnapshot);
     await writer;
 
     // 4. restart: resumes from the last checkpoint and ends equal to the source
-    const run2 = startCli(args);
-    started.push(run2);
-    o = await waitOutput(out, (x) => !!byId(x, '1299') && sinkEqualsSource(x), 'the sink to equal the source after the restart', run2, 60_000);
+    const run2 = started.start(args);
+    o = await wait(out, (x) => !!byId(x, '1299') && sinkEqualsSource(x), 'the sink to equal the source after the restart', run2, 60_000);
     await expectSinkEqualsSource(o);
     expect(byId(o, '1')).toMatchObject({ big: '9223372036854775807', amount: '9999999999999999999999999999.9999999999', extra: 42 });
     expect(run2.output().stderr).toMatch(/resuming from checkpoint #\d+/);
-    run2.child.kill('SIGTERM');
-    const stopped = await run2.done;
-    expect(stopped.code, stopped.stderr).toBe(0);
+    await run2.stop();
   }, 180_000);
 });
