@@ -30,6 +30,7 @@ import { applyDdl } from './ddl/apply.js';
 import { isTransactionControl } from './ddl/parser.js';
 import { CONNECTOR, mapMysqlError } from './mysql-errors.js';
 import type { MysqlSourceConfig } from './mysql-options.js';
+import { convertNativeRow } from './mysql-types.js';
 import { comparePositions, formatPosition, type BinlogPosition } from './position.js';
 import { ChunkSplitter, type ChunkRange, type KeyTuple, toParam } from './snapshot/chunks.js';
 import { discoverTables, type MysqlTable } from './snapshot/discovery.js';
@@ -685,9 +686,7 @@ export class MysqlSourceReader implements SourceReader {
         hint: 'a schema change was missed (DDL not understood?): restart with a new snapshot (scan.startup.mode initial, empty state)',
       });
     }
-    // in place: the decoder's row arrays are fresh and used once
-    for (let i = 0; i < conv.length; i++) row[i] = conv[i](row[i]);
-    return row;
+    return convertNativeRow(rt.nativeShapes, conv, row);
   }
 
   private chunkBounds(rt: TableRuntime, c: { lo: KeyTuple | null; hi: KeyTuple | null; hw: BinlogPosition }): ChunkBounds {

@@ -1,7 +1,7 @@
 /** Per-table runtime: core schema, value converters, key positions. */
 import { column as makeColumn, schema as makeSchema, tableId, type Logger, type Schema, type TableId } from '@cdc/core';
 import type { ColumnHint } from './binlog/rows.js';
-import { columnHint, makeConverter, snapshotConverter, toDataType, type Converter, type MysqlColumn } from './mysql-types.js';
+import { columnHint, makeConverter, nativeShape, snapshotConverter, toDataType, type Converter, type MysqlColumn } from './mysql-types.js';
 import type { MysqlTable } from './snapshot/discovery.js';
 import type { SnapshotColumn } from './snapshot/row-decoder.js';
 
@@ -13,6 +13,8 @@ export interface TableRuntime {
   readonly hints: ColumnHint[];
   /** native -> core per column */
   readonly converters: Converter[];
+  /** per column, when its native value passes through its converter unchanged (see `convertNativeRow`) */
+  readonly nativeShapes: Uint8Array;
   /** snapshot text -> core per column */
   readonly snapshotConverters: Converter[];
   /** The same, with each column's definition and core type, for the snapshot's row decoder. */
@@ -59,6 +61,7 @@ export function buildRuntime(def: MysqlTable, opts: RuntimeOptions): TableRuntim
     schema,
     hints: def.columns.map(columnHint),
     converters,
+    nativeShapes: Uint8Array.from(def.columns.map((c, i) => nativeShape(c, schema.columns[i].type))),
     snapshotConverters,
     snapshotColumns: def.columns.map((c, i) => ({ column: c, type: schema.columns[i].type, convert: snapshotConverters[i] })),
     keyIdx: keyIdx.filter((i) => i >= 0),
