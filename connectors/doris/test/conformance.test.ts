@@ -2,28 +2,16 @@
  * @cdc/testkit's sink conformance, against the Doris emulator (tools/stream-load-emulator: real HTTP stream
  * load and MySQL protocol, MariaDB storage): once at-least-once (default) and once with sink.enable-2pc.
  */
-import { afterAll, beforeAll } from 'vitest';
 import type mysql from 'mysql2/promise';
 import { describeSinkConformance } from '@cdc/testkit';
-import { ensureService, mariadbConfig } from '@cdc/services';
-import { feConnection, readCoreRows, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
+import { readCoreRows, type Emulator } from '@cdc/stream-load-emulator';
+import { useEmulator } from './emulator-fixture.js';
 import { dorisSinkFactory } from '../src/index.js';
 
 let emu: Emulator;
 let fe: mysql.Connection;
 
-beforeAll(async () => {
-  await ensureService('mariadb');
-  emu = await startEmulator({ flavour: 'doris', version: '2.1.7', storage: mariadbConfig() });
-  fe = await feConnection({ port: emu.mysqlPort });
-}, 600_000);
-
-afterAll(async () => {
-  await fe?.query('DROP DATABASE IF EXISTS cdc_testkit').catch(() => undefined);
-  await fe?.query('DROP DATABASE IF EXISTS cdc_testkit_2pc').catch(() => undefined);
-  await fe?.end();
-  await emu?.close();
-});
+useEmulator('doris', '2.1.7', ['cdc_testkit', 'cdc_testkit_2pc'], (f) => void ({ emu, fe } = f));
 
 // at-least-once: DDL over the FE's HTTP SQL API (no jdbc-url, as in Flink CDC's example); 2PC: over jdbc-url.
 const base = (mode: string) => ({

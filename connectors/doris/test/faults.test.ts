@@ -5,12 +5,13 @@
  * slow BE, type mapping into the created table, and 2PC recovery of a crashed run on Doris 2.1 and 1.2 (which
  * aborts by txn id only).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import { Events, isCdcError, schema, tableId, DataTypes, type DataSink, type JsonValue, type Schema, type SinkWriter } from '@cdc/core';
-import { createTestLogger, factoryContext, TEST_PIPELINE } from '@cdc/testkit';
-import { ensureService, mariadbConfig } from '@cdc/services';
+import { createTestLogger, factoryContext } from '@cdc/testkit';
+import { mariadbConfig } from '@cdc/services';
 import { describeTable, feConnection, readCoreRows, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
+import { openWriter, useEmulator, writerContext } from './emulator-fixture.js';
 import { dorisSinkFactory } from '../src/index.js';
 
 process.env.CDC_DORIS_RETRY_BASE_MS = '20';
@@ -18,18 +19,7 @@ const DB = 'cdc_dsr_doris_faults';
 let emu: Emulator;
 let fe: mysql.Connection;
 
-beforeAll(async () => {
-  await ensureService('mariadb');
-  emu = await startEmulator({ flavour: 'doris', version: '2.1.7', storage: mariadbConfig() });
-  fe = await feConnection({ port: emu.mysqlPort });
-  await fe.query(`DROP DATABASE IF EXISTS ${DB}`);
-}, 600_000);
-
-afterAll(async () => {
-  await fe?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
-  await fe?.end();
-  await emu?.close();
-});
+useEmulator('doris', '2.1.7', [DB], (f) => void ({ emu, fe } = f));
 
 const options = (e: Emulator, extra: Record<string, unknown> = {}) => ({
   fenodes: `127.0.0.1:${e.feHttpPort}`,
@@ -54,11 +44,8 @@ async function open(e: Emulator, extra: Record<string, unknown> = {}, s: Schema 
   const logger = createTestLogger();
   const sink: DataSink = dorisSinkFactory.create(factoryContext(dorisSinkFactory, options(e, extra), logger));
   const id = tableId(DB, `t${++n}`);
-  await sink.metadataApplier().applySchemaChange(Events.createTable(id, s), new AbortController().signal);
-  const committer = sink.createCommitter?.();
-  const writer: SinkWriter = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
-  await writer.write([Events.createTable(id, s)]);
-  return { sink, writer, committer, id, logger };
+  const writer = await openWriter(sink, id, s, logger);
+  return { sink, writer, id };
 }
 
 const rows = async (table: string) => ((await readCoreRows(fe, DB, table)) ?? []).sort((a, b) => Number(a.id) - Number(b.id));
@@ -134,7 +121,7 @@ describe('doris sink against emulator faults', () => {
     expect(isCdcError(err) && err.code).toBe('AUTH');
     const logger = createTestLogger();
     const sink = dorisSinkFactory.create(factoryContext(dorisSinkFactory, options(emu), logger));
-    const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
+    const w = await sink.createWriter(writerContext(logger));
     const missing = tableId(DB, 'missing_table');
     await w.write([Events.createTable(missing, T), Events.insert(missing, [1n, 'a'])]);
     const e2 = await w.prepareCommit(1).catch((e: unknown) => e);
@@ -219,7 +206,7 @@ describe('doris sink against emulator faults', () => {
       await fe.query(`INSERT INTO ${DB}.${table} VALUES (1, 'a', 'kept')`);
       const logger = createTestLogger();
       const sink = dorisSinkFactory.create(factoryContext(dorisSinkFactory, options(emu, partial ? { 'sink.properties.partial_columns': 'true' } : {}), logger));
-      const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
+      const w = await sink.createWriter(writerContext(logger));
       const id = tableId(DB, table);
       await w.write([Events.createTable(id, T), Events.update(id, [1n, 'a'], [1n, 'b'])]);
       await w.prepareCommit(1);
@@ -248,7 +235,7 @@ describe('doris sink against emulator faults', () => {
     await committer.recover!({ checkpointId: 1, committables: [c1] });
     await committer.commit([c1], 1);
     expect(leftovers()).toBe(2); // the restored state does not name the new table
-    const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
+    const w = await sink.createWriter(writerContext(logger));
     await w.write([Events.createTable(b, T), Events.insert(b, [1n, 'x'])]);
     await committer.commit([(await w.prepareCommit(2))!], 2);
     expect(leftovers()).toBe(0);
@@ -278,7 +265,7 @@ describe('doris sink against emulator faults', () => {
         await committer.commit([c1], 1);
         expect(e.labels(DB, prefix).map((l) => l.status).sort()).toEqual(['ABORTED', 'VISIBLE']);
         // the new run replays checkpoint 2's data under the aborted label
-        const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
+        const w = await sink.createWriter(writerContext(logger));
         await w.write([Events.createTable(first.id, T), Events.insert(first.id, [2n, 'b'])]);
         const c2 = await w.prepareCommit(2);
         await committer.commit([c2!], 2);

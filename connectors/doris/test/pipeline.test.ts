@@ -5,199 +5,63 @@
  * middle of a stream of changes, changes while it is down, a restart: the tables read back through the
  * emulator's MySQL port equal the source, and an append-only (DUPLICATE KEY) table shows every change exactly
  * once — no duplicate from a replay, none lost — and no pre-committed transaction is left behind.
+ * The scenario is shared with StarRocks: see stream-load-e2e.ts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mysql from 'mysql2/promise';
-import { ensureService, mariadbConfig } from '@cdc/services';
-import { feConnection, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
-import { startCli } from '../../../packages/cli/test/run-cli.js';
+import { expect } from 'vitest';
+import { describeStreamLoadE2e } from './stream-load-e2e.js';
 
-const DB = 'cdc_dsr_doris_e2e';
-const connectorDir = join(import.meta.dirname, '..');
-const mysqlDir = join(import.meta.dirname, '..', '..', 'mysql');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const started: ReturnType<typeof startCli>[] = [];
-let src: mysql.Connection;
-let fe: mysql.Connection;
-let emu: Emulator;
-
-beforeAll(async () => {
-  await ensureService('mariadb');
-  const c = mariadbConfig();
-  src = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
-  emu = await startEmulator({ flavour: 'doris', version: '2.1.7', storage: c });
-  fe = await feConnection({ port: emu.mysqlPort });
-  await fe.query(`DROP DATABASE IF EXISTS ${DB}`);
-  await src.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB} CHARACTER SET utf8mb4;
-    CREATE TABLE ${DB}.orders (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, big BIGINT UNSIGNED, amount DECIMAL(65,30), price DECIMAL(20,4), at DATETIME(6), note VARCHAR(20)) CHARACTER SET utf8mb4;
-    CREATE TABLE ${DB}.events (id INT NOT NULL PRIMARY KEY, ver INT NOT NULL) CHARACTER SET utf8mb4;`);
-  const rows = Array.from({ length: 40 }, (_, i) => `(${i + 10}, ${i * 1000}, '${i}.${String(i).padStart(30, '0')}', '${i}.5', '2024-01-01 00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(6, '0')}', 'row ${i}')`);
-  await src.query(`INSERT INTO ${DB}.orders VALUES
-    (1, 18446744073709551615, '99999999999999999999999999999999999.999999999999999999999999999999', '9999999999999999.9999', '2024-02-29 23:59:59.999999', 'max 😀'),
-    (2, 0, '-0.000000000000000000000000000001', '-0.0001', '1970-01-01 00:00:00.000001', NULL),
-    (3, NULL, NULL, NULL, NULL, 'nulls'),
-    ${rows.join(',\n')}`);
-  await src.query(`INSERT INTO ${DB}.events VALUES ${Array.from({ length: 30 }, (_, i) => `(${i}, 0)`).join(', ')}`);
+describeStreamLoadE2e({
+  flavour: 'doris',
+  version: '2.1.7',
+  db: 'cdc_dsr_doris_e2e',
+  title: 'cdc run: MariaDB -> Doris (emulated) with 2PC',
+  testName: 'snapshot, live changes and DDL with exact values; kill -9 mid-stream and restart: no loss, no duplicate',
+  pipelineName: 'doris e2e',
+  serverId: '5700-5701',
+  connectorDir: join(import.meta.dirname, '..'),
+  sink: (emu, prefix) => ({
+    type: 'doris',
+    fenodes: `127.0.0.1:${emu.feHttpPort}`,
+    username: 'root',
+    password: '',
+    'jdbc-url': `jdbc:mysql://127.0.0.1:${emu.mysqlPort}`,
+    'sink.enable-2pc': true,
+    'sink.label-prefix': prefix,
+    'sink.buffer-flush.max-rows': 50,
+    'sink.buffer-flush.interval': '100ms',
+    'table.create.properties.replication_num': 1,
+  }),
   // The append-only copy of `events`: created beforehand as a DUPLICATE KEY table (the sink's CREATE TABLE IF NOT
   // EXISTS keeps it), so every change the sink loads is one more row and a replayed load would show as a duplicate.
-  await fe.query(`CREATE DATABASE ${DB}`);
-  await fe.query(`CREATE TABLE ${DB}.events (id INT NOT NULL, ver INT NOT NULL) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1 PROPERTIES ("replication_num" = "1")`);
-}, 600_000);
-
-afterAll(async () => {
-  for (const r of started) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-  await src?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
-  await fe?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
-  await src?.end();
-  await fe?.end();
-  await emu?.close();
-});
-
-type Row = Record<string, unknown>;
-const norm = (rows: Row[]) => JSON.stringify(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)]))));
-
-async function sourceOrders(): Promise<string> {
-  const [rows] = await src.query(`SELECT * FROM ${DB}.orders ORDER BY id`);
-  return norm(rows as Row[]);
-}
-async function sinkOrders(): Promise<string | undefined> {
-  try {
-    const [rows] = await fe.query(`SELECT * FROM ${DB}.orders ORDER BY id`);
-    return norm(rows as Row[]);
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitFor(what: string, ok: () => Promise<boolean>, run: ReturnType<typeof startCli>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (run.child.exitCode !== null) throw new Error(`cdc run exited (${run.child.exitCode}) while waiting for ${what}:\n${run.output().stderr.slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; sink: ${(await sinkOrders())?.slice(-1500)}\nsource: ${(await sourceOrders()).slice(-1500)}\nloads: ${JSON.stringify(emu.requests.slice(-10))}\n${run.output().stderr.slice(-3000)}`);
-    await sleep(150);
-  }
-}
-
-const ordersEqual = async () => (await sinkOrders()) === (await sourceOrders());
-
-/** The DUPLICATE KEY copy holds, per id, exactly one row for every version from 0 to the source's current one. */
-async function eventsExactlyOnce(): Promise<{ ok: boolean; detail: string }> {
-  const [s] = await src.query(`SELECT id, ver FROM ${DB}.events ORDER BY id`);
-  const [d] = await fe.query(`SELECT id, ver, COUNT(*) AS n FROM ${DB}.events GROUP BY id, ver ORDER BY id, ver`);
-  const got = new Map<string, string[]>();
-  const dups: string[] = [];
-  for (const r of d as { id: number; ver: number; n: number }[]) {
-    if (Number(r.n) > 1) dups.push(`${r.id}@${r.ver}x${r.n}`);
-    got.set(String(r.id), [...(got.get(String(r.id)) ?? []), String(r.ver)]);
-  }
-  const missing: string[] = [];
-  for (const r of s as { id: number; ver: number }[]) {
-    const want = Array.from({ length: r.ver + 1 }, (_, v) => String(v));
-    if (JSON.stringify(got.get(String(r.id)) ?? []) !== JSON.stringify(want)) missing.push(`${r.id}: want 0..${r.ver}, got ${got.get(String(r.id))?.join(',')}`);
-  }
-  return { ok: !dups.length && !missing.length, detail: `duplicates: ${dups.join(' ') || 'none'}; mismatches: ${missing.slice(0, 5).join('; ') || 'none'}` };
-}
-
-describe('cdc run: MariaDB -> Doris (emulated) with 2PC', () => {
-  it('snapshot, live changes and DDL with exact values; kill -9 mid-stream and restart: no loss, no duplicate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cdc-doris-e2e-'));
-    const c = mariadbConfig();
-    const pipeline = join(dir, 'pipeline.yaml');
-    const prefix = `e2e_${Date.now()}`;
-    writeFileSync(
-      pipeline,
-      `
-source:
-  type: mysql
-  hostname: ${c.host}
-  port: ${c.port}
-  username: ${c.user}
-  password: ${c.password}
-  tables: ${DB}.orders,${DB}.events
-  server-id: 5700-5701
-  scan.incremental.snapshot.chunk.size: 16
-sink:
-  type: doris
-  fenodes: 127.0.0.1:${emu.feHttpPort}
-  username: root
-  password: ""
-  jdbc-url: jdbc:mysql://127.0.0.1:${emu.mysqlPort}
-  sink.enable-2pc: true
-  sink.label-prefix: ${prefix}
-  sink.buffer-flush.max-rows: 50
-  sink.buffer-flush.interval: 100ms
-  table.create.properties.replication_num: 1
-pipeline:
-  name: doris e2e
-  parallelism: 2
-  schema.change.behavior: evolve
-  execution.checkpointing.interval: 1s
-`,
-    );
-    const args = ['run', pipeline, '--state-dir', join(dir, 'state'), '--plugin-dir', connectorDir, '--plugin-dir', mysqlDir, '--no-progress'];
-
-    // 1. snapshot: auto-created table with the mapped types, exact values
-    const run1 = startCli(args);
-    started.push(run1);
-    await waitFor('the snapshot', ordersEqual, run1);
-    const [create] = await fe.query(`SHOW CREATE TABLE ${DB}.orders`);
-    const ddl = (create as Record<string, string>[])[0]['Create Table'];
+  prepareSink: async (fe, db) => {
+    await fe.query(`CREATE DATABASE ${db}`);
+    await fe.query(`CREATE TABLE ${db}.events (id INT NOT NULL, ver INT NOT NULL) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1 PROPERTIES ("replication_num" = "1")`);
+  },
+  expectCreated: (ddl, columns) => {
     expect(ddl).toMatch(/UNIQUE KEY\(`id`\)/);
     expect(ddl).toMatch(/"enable_unique_key_merge_on_write" = "true"/);
-    const [desc] = await fe.query(`DESC ${DB}.orders`);
-    expect((desc as Record<string, string>[]).map((r) => `${r.Field} ${r.Type}`)).toEqual(['id LARGEINT', 'big LARGEINT', 'amount TEXT', 'price DECIMAL(20, 4)', 'at DATETIME(6)', 'note VARCHAR(60)']);
-    const [one] = await fe.query(`SELECT * FROM ${DB}.orders WHERE id = 1`);
-    expect(one).toEqual([{ id: '1', big: '18446744073709551615', amount: '99999999999999999999999999999999999.999999999999999999999999999999', price: '9999999999999999.9999', at: '2024-02-29 23:59:59.999999', note: 'max 😀' }]);
-
-    // 2. live changes and DDL
-    await src.query(`INSERT INTO ${DB}.orders VALUES (100, 18446744073709551614, '-12345678901234567890123456789012345.000000000000000000000000000001', '1.5', '2038-01-19 03:14:08.000001', 'live')`);
-    await src.query(`UPDATE ${DB}.orders SET big = 18446744073709551615, at = '2000-01-01 00:00:00.5' WHERE id = 2`);
-    await src.query(`DELETE FROM ${DB}.orders WHERE id IN (3, 10)`);
-    await src.query(`ALTER TABLE ${DB}.orders ADD COLUMN extra INT AFTER price`);
-    await src.query(`INSERT INTO ${DB}.orders (id, big, amount, price, extra, at) VALUES (101, 7, '1.5', '2.25', -2147483648, '2024-06-30 12:00:00.123456')`);
-    await src.query(`ALTER TABLE ${DB}.orders DROP COLUMN note`);
-    await src.query(`INSERT INTO ${DB}.orders (id, big, amount, price, extra, at) VALUES (102, 18446744073709551615, '0.000000000000000000000000000001', '0', 2147483647, '9999-12-31 23:59:59.999999')`);
-    await waitFor('the live changes and DDL', async () => (await sinkOrders())?.includes('"id":"102"') === true && (await ordersEqual()), run1);
-
-    // 3. a stream of changes; kill -9 after some checkpoints in the middle of it; changes go on while it is down
-    let written = 0;
-    const writer = (async () => {
-      for (let i = 0; i < 400; i++) {
-        await src.query(`INSERT INTO ${DB}.orders (id, big, amount, price, extra, at) VALUES (?, ?, ?, ?, ?, ?)`, [1000 + i, `1844674407370955${String(i).padStart(4, '0')}`, `${i}.${String(i).padStart(30, '7')}`, `${i}.25`, i, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`]);
-        await src.query(`UPDATE ${DB}.events SET ver = ver + 1 WHERE id = ?`, [i % 30]);
-        if (i % 4 === 0) await src.query(`INSERT INTO ${DB}.events VALUES (?, 0)`, [100 + i]);
-        if (i % 5 === 0) await src.query(`DELETE FROM ${DB}.orders WHERE id = ?`, [1000 + Math.floor(i / 2)]);
-        written = i + 1;
-        await sleep(15);
-      }
-    })();
-    await waitFor('some changes to be loaded', async () => written >= 50, run1);
-    // kill while loads are pre-committed but their checkpoint (every 1 s) is not done
-    await waitFor('pre-committed loads', async () => emu.labels(DB, prefix).some((l) => l.status === 'PRECOMMITTED'), run1);
-    run1.child.kill('SIGKILL');
-    const pendingAtKill = emu.labels(DB, prefix).filter((l) => l.status === 'PRECOMMITTED').map((l) => l.label);
-    expect(written, 'killed in the middle of the changes').toBeLessThan(400);
-    expect((await run1.done).signal).toBe('SIGKILL');
-    await writer;
-
-    // 4. restart: resumes from the last checkpoint, aborts what the killed run pre-committed, ends equal
-    const run2 = startCli(args);
-    started.push(run2);
-    await waitFor('the sink to equal the source after the restart', async () => (await sinkOrders())?.includes('"id":"1399"') === true && (await ordersEqual()) && (await eventsExactlyOnce()).ok, run2, 90_000).catch(async (e: Error) => {
-      throw new Error(`${e.message}\nevents: ${(await eventsExactlyOnce()).detail}`);
-    });
-    expect(run2.output().stderr).toMatch(/resuming from checkpoint #\d+/);
-    run2.child.kill('SIGTERM');
-    const stopped = await run2.done;
-    expect(stopped.code, stopped.stderr).toBe(0);
-    expect((await eventsExactlyOnce()).detail).toBe('duplicates: none; mismatches: none');
-    // what the killed run had pre-committed was committed by the restart (its checkpoint was durable) or aborted
-    const after = new Map(emu.labels(DB, prefix).map((l) => [l.label, l.status]));
-    expect(pendingAtKill.length).toBeGreaterThan(0);
-    for (const l of pendingAtKill) expect(['VISIBLE', 'ABORTED'], l).toContain(after.get(l));
-    expect([...after.values()].filter((s) => s === 'PRECOMMITTED'), 'pre-committed transactions left behind').toEqual([]);
-  }, 240_000);
+    expect(columns).toEqual(['id LARGEINT', 'big LARGEINT', 'amount TEXT', 'price DECIMAL(20, 4)', 'at DATETIME(6)', 'note VARCHAR(60)']);
+  },
+  pendingStatus: 'PRECOMMITTED',
+  pendingNoun: 'pre-committed loads',
+  leftoverStatuses: ['PRECOMMITTED'],
+  /** The DUPLICATE KEY copy holds, per id, exactly one row for every version from 0 to the source's current one. */
+  exactlyOnce: async ({ src, fe, db }) => {
+    const [s] = await src.query(`SELECT id, ver FROM ${db}.events ORDER BY id`);
+    const [d] = await fe.query(`SELECT id, ver, COUNT(*) AS n FROM ${db}.events GROUP BY id, ver ORDER BY id, ver`);
+    const got = new Map<string, string[]>();
+    const dups: string[] = [];
+    for (const r of d as { id: number; ver: number; n: number }[]) {
+      if (Number(r.n) > 1) dups.push(`${r.id}@${r.ver}x${r.n}`);
+      got.set(String(r.id), [...(got.get(String(r.id)) ?? []), String(r.ver)]);
+    }
+    const missing: string[] = [];
+    for (const r of s as { id: number; ver: number }[]) {
+      const want = Array.from({ length: r.ver + 1 }, (_, v) => String(v));
+      if (JSON.stringify(got.get(String(r.id)) ?? []) !== JSON.stringify(want)) missing.push(`${r.id}: want 0..${r.ver}, got ${got.get(String(r.id))?.join(',')}`);
+    }
+    return { ok: !dups.length && !missing.length, detail: `duplicates: ${dups.join(' ') || 'none'}; mismatches: ${missing.slice(0, 5).join('; ') || 'none'}` };
+  },
+  expectedDetail: () => 'duplicates: none; mismatches: none',
 });

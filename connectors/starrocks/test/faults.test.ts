@@ -4,12 +4,13 @@
  * rows carrying the ErrorURL content, the type mapping of created tables, tables without a primary key, recovery
  * of a crashed exactly-once run, and exactly-once refused on a server without the transaction API.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import { DataTypes, Events, isCdcError, schema, tableId, type JsonValue, type Schema } from '@cdc/core';
-import { createTestLogger, factoryContext, TEST_PIPELINE } from '@cdc/testkit';
-import { ensureService, mariadbConfig } from '@cdc/services';
+import { createTestLogger, factoryContext } from '@cdc/testkit';
+import { mariadbConfig } from '@cdc/services';
 import { describeTable, feConnection, readCoreRows, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
+import { openWriter, useEmulator, writerContext } from '../../doris/test/emulator-fixture.js';
 import { starRocksSinkFactory } from '../src/index.js';
 
 process.env.CDC_STARROCKS_RETRY_BASE_MS = '20';
@@ -17,18 +18,7 @@ const DB = 'cdc_dsr_sr_faults';
 let emu: Emulator;
 let fe: mysql.Connection;
 
-beforeAll(async () => {
-  await ensureService('mariadb');
-  emu = await startEmulator({ flavour: 'starrocks', version: '3.3.5', storage: mariadbConfig() });
-  fe = await feConnection({ port: emu.mysqlPort });
-  await fe.query(`DROP DATABASE IF EXISTS ${DB}`);
-}, 600_000);
-
-afterAll(async () => {
-  await fe?.query(`DROP DATABASE IF EXISTS ${DB}`).catch(() => undefined);
-  await fe?.end();
-  await emu?.close();
-});
+useEmulator('starrocks', '3.3.5', [DB], (f) => void ({ emu, fe } = f));
 
 const options = (e: Emulator, extra: Record<string, unknown> = {}) => ({
   'jdbc-url': `jdbc:mysql://127.0.0.1:${e.mysqlPort}`,
@@ -52,9 +42,7 @@ async function open(e: Emulator, extra: Record<string, unknown> = {}, s: Schema 
   const logger = createTestLogger();
   const sink = starRocksSinkFactory.create(factoryContext(starRocksSinkFactory, options(e, extra), logger));
   const id = tableId(DB, `t${++n}`);
-  await sink.metadataApplier().applySchemaChange(Events.createTable(id, s), new AbortController().signal);
-  const writer = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
-  await writer.write([Events.createTable(id, s)]);
+  const writer = await openWriter(sink, id, s, logger);
   return { sink, writer, id };
 }
 
@@ -131,7 +119,7 @@ describe('starrocks sink against emulator faults', () => {
     await committer.commit([c1], 1);
     expect(emu.labels(DB, prefix).map((l) => l.status).sort()).toEqual(['ABORTED', 'VISIBLE']);
     expect(await rows(first.id.table)).toEqual([{ id: 1n, name: 'a' }]);
-    const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
+    const w = await sink.createWriter(writerContext(logger));
     await w.write([Events.createTable(first.id, T), Events.insert(first.id, [2n, 'b'])]);
     await committer.commit([(await w.prepareCommit(2))!], 2);
     expect(await rows(first.id.table)).toEqual([
@@ -150,7 +138,7 @@ describe('starrocks sink against emulator faults', () => {
       await fe.query(`INSERT INTO ${DB}.${table} VALUES (1, 'a', 'kept')`);
       const logger = createTestLogger();
       const sink = starRocksSinkFactory.create(factoryContext(starRocksSinkFactory, options(emu, partial ? {} : { 'sink.properties.partial_update': 'false' }), logger));
-      const w = await sink.createWriter({ subtask: 0, parallelism: 1, signal: new AbortController().signal, logger, pipeline: TEST_PIPELINE });
+      const w = await sink.createWriter(writerContext(logger));
       const id = tableId(DB, table);
       await w.write([Events.createTable(id, T), Events.update(id, [1n, 'a'], [1n, 'b'])]);
       await w.prepareCommit(1);
