@@ -100,7 +100,7 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
     case 'float4':
       return { type: DataTypes.FLOAT(), convert: Number, kind: FieldKind.FLOAT };
     case 'float8':
-      return { type: DataTypes.DOUBLE(), convert: Number, kind: FieldKind.FLOAT };
+      return { type: DataTypes.DOUBLE(), convert: Number, kind: FieldKind.FLOAT8_BITS };
     case 'numeric': {
       const ps = numericTypmod(typmod);
       // unbounded numeric holds any scale, NaN and +-Infinity: only its text is lossless

@@ -4,7 +4,7 @@
  * with COPY (SELECT ...) TO STDOUT inside a transaction that imported the slot's exported snapshot.
  */
 import type pg from 'pg';
-import { CopyRowDecoder } from './copy-text.js';
+import { CopyRowDecoder, copySelect } from './copy-text.js';
 import { copyOut, type CopyOut } from './pg-wire.js';
 import { qualified, quoteIdent, type TableRuntime } from './tables.js';
 
@@ -111,7 +111,7 @@ export async function planChunks(
 /** Reads one chunk with COPY; `onRow` gets each row's values (converted, aligned to the table's columns). */
 export function readChunk(client: pg.Client, rt: TableRuntime, chunk: Chunk, onRow: (row: unknown[]) => void): CopyOut {
   const cond = keyCond(client, rt, chunk);
-  const cols = rt.def.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const cols = rt.def.columns.map((c, i) => copySelect(rt.kinds[i], quoteIdent(c.name))).join(', ');
   const decoder = new CopyRowDecoder(rt.kinds, rt.converters);
   return copyOut(client, `COPY (SELECT ${cols} FROM ${qualified(rt.def)}${cond ? ` WHERE ${cond}` : ''}) TO STDOUT`, (buf, start, end, bs) => onRow(decoder.decode(buf, start, end, bs)));
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatLsn, parseArray, parseLsn, splitCopyRow, mapType } from '../src/index.js';
 import { BUILTIN_TYPES } from '../src/postgres-types.js';
-import { CopyRowDecoder } from '../src/copy-text.js';
+import { CopyRowDecoder, copySelect } from '../src/copy-text.js';
 
 describe('postgres units', () => {
   it('LSNs round-trip and compare as numbers', () => {
@@ -36,12 +36,20 @@ describe('postgres units', () => {
       ['-99999999999999', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N', '\\N'],
     ];
     const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : typeof x === 'number' && !Number.isFinite(x) ? `num:${x}` : Object.is(x, -0) ? 'num:-0' : x instanceof Uint8Array ? `bytes:${Buffer.from(x).toString('hex')}` : x));
-    const text = rows.map((r) => r.join('\t')).join('\n');
+    // doubles reach the decoder as the hex of their bits (copySelect), the converter gets PostgreSQL's decimal text
+    const bits = (f: string) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(Number(f));
+      return b.toString('hex');
+    };
+    const F8 = 5;
+    expect(copySelect(mappedA[F8].kind, '"d"')).toBe(`encode(float8send("d"), 'hex')`);
+    const text = rows.map((r) => r.map((f, j) => (j === F8 && f !== '\\N' ? bits(f) : f)).join('\t')).join('\n');
     const buf = Buffer.concat([Buffer.from('xx'), Buffer.from(text, 'utf8'), Buffer.from('\nyy')]);
     let at = 2;
     for (const r of rows) {
       const end = buf.indexOf(10, at);
-      const fields = splitCopyRow(buf.toString('utf8', at, end));
+      const fields = splitCopyRow(buf.toString('utf8', at, end)).map((f, j) => (j === F8 && f !== null ? r[F8] : f));
       const expected = fields.map((f, j) => (f === null ? null : mappedB[j].convert(f)));
       expect(json(decoder.decode(buf, at, end, buf.subarray(at, end).includes(92)))).toBe(json(expected));
       if (!buf.subarray(at, end).includes(92)) expect(json(decoder.decode(buf, at, end, true))).toBe(json(expected));
@@ -53,6 +61,11 @@ describe('postgres units', () => {
     expect(two.decode(Buffer.from('7\t-8'), 0, 4, false)).toEqual([7, -8]);
     expect(() => two.decode(Buffer.from('1'), 0, 1, false)).toThrow(/1 fields, expected 2/);
     expect(() => two.decode(Buffer.from('1\t2\t3'), 0, 5, false)).toThrow(/more than 2 fields/);
+    const f8 = new CopyRowDecoder([mappedA[F8].kind], [mappedA[F8].convert]);
+    expect(Object.is(f8.decode(Buffer.from('8000000000000000'), 0, 16, false)[0], -0)).toBe(true);
+    expect(f8.decode(Buffer.from('3FC2492492492492'), 0, 16, false)).toEqual([0.14285714285714285]);
+    expect(() => f8.decode(Buffer.from('3fc249249249249'), 0, 15, false)).toThrow(/not the 16 hex digits of a double/);
+    expect(() => f8.decode(Buffer.from('3fc24924924924g2'), 0, 16, false)).toThrow(/not the 16 hex digits of a double/);
   });
 
   it('array literals: quotes, escapes, NULL, nesting, dimension decoration', () => {
