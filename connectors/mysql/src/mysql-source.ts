@@ -419,6 +419,7 @@ export class MysqlSourceReader implements SourceReader {
         this.logger.info(`scan.startup.mode timestamp: reading from binlog file ${file} (the last one begun by ${new Date(since).toISOString()})`);
         binlog = { file, pos: 4, skip: 0, sinceMillis: since };
       } else {
+        this.logger.info(`scan.startup.mode earliest-offset: reading from binlog file ${logs[0].Log_name} (the oldest of ${logs.length} on the server)`);
         binlog = { file: logs[0].Log_name, pos: 4, skip: 0 };
       }
     } else {
