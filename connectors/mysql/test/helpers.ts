@@ -1,10 +1,11 @@
 import mysql from 'mysql2/promise';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { validateOptions, type Event, type JsonValue, type Logger, type SourceReaderContext, type SourceReader, type DataChangeEvent, type Schema } from '@cdc/core';
+import { validateOptions, type Event, type Logger, type DataChangeEvent } from '@cdc/core';
+import { createTestLogger, Mirror, readSource, type ReadSourceOptions } from '@cdc/testkit';
 import { mysqlSourceFactory } from '../src/index.js';
 import type { MysqlDataSource } from '../src/mysql-source.js';
 
-export { ensureService, mariadbConfig };
+export { Mirror, ensureService, mariadbConfig };
 
 export async function admin(): Promise<mysql.Connection> {
   const c = mariadbConfig();
@@ -16,17 +17,10 @@ export interface Captured {
   readonly logger: Logger;
 }
 
+/** A logger that keeps the warn and error messages. */
 export function captureLogger(): Captured {
-  const warnings: string[] = [];
-  return {
-    warnings,
-    logger: {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (m) => warnings.push(m),
-      error: (m) => warnings.push(m),
-    },
-  };
+  const logger = createTestLogger();
+  return { warnings: logger.warnings, logger };
 }
 
 export function createSource(extra: Record<string, unknown>, logger: Logger = captureLogger().logger): MysqlDataSource {
@@ -41,92 +35,66 @@ export function createSource(extra: Record<string, unknown>, logger: Logger = ca
   }) as MysqlDataSource;
 }
 
-export interface RunResult {
-  events: Event[];
-  state: JsonValue | undefined;
-  batches: number;
+/** Runs a reader until `until(events)` holds, calling `onBatch` after each batch; fails after `timeoutMs`. */
+export const runReader = readSource;
+
+export interface Churn {
+  /** Rounds of writes so far (an update, an upsert and a delete each). */
+  readonly ops: number;
+  /** Stops after the round in progress and closes the writer's connection (again: waits for the same). */
+  stop(): Promise<void>;
 }
 
 /**
- * Runs a reader until `until(events)` is true (or the source ends), calling `onBatch` after each batch.
- * Stops with an error after `timeoutMs`.
+ * Writes to `table` (id INT key on odd numbers 1..2*keys-1, v INT, then `extra` values) on its own connection
+ * until stopped: updates, upserts and deletes all over the key range, as a busy application would while a
+ * snapshot reads it.
  */
-export async function runReader(
-  source: MysqlDataSource,
-  opts: { parallelism?: number; onReader?: (reader: SourceReader) => void; restoredState?: JsonValue; until?: (events: Event[]) => boolean; onBatch?: (n: number, events: Event[]) => Promise<void> | void; timeoutMs?: number; logger?: Logger; stopAfterState?: (events: Event[]) => boolean },
-): Promise<RunResult> {
-  const ac = new AbortController();
-  const ctx: SourceReaderContext = {
-    ...(opts.restoredState !== undefined ? { restoredState: opts.restoredState } : {}),
-    signal: ac.signal,
-    logger: opts.logger ?? captureLogger().logger,
-    metrics: { snapshotProgress: () => undefined, eventTime: () => undefined },
-    pipeline: { name: 'test', parallelism: opts.parallelism ?? 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
-  };
-  const reader = await source.createReader(ctx);
-  opts.onReader?.(reader);
-  const events: Event[] = [];
-  let state: JsonValue | undefined;
-  let batches = 0;
-  const timeout = opts.timeoutMs ?? 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  const run = (async () => {
-    for await (const b of reader.read()) {
-      batches++;
-      events.push(...b.events);
-      if (b.state) state = b.state();
-      await opts.onBatch?.(batches, events);
-      if (opts.stopAfterState && b.state && opts.stopAfterState(events)) break;
-      if (opts.until?.(events)) break;
+export async function churn(table: string, keys: number, extra = ''): Promise<Churn> {
+  const writer = await admin();
+  let stopped = false;
+  let ops = 0;
+  const writes = (async () => {
+    for (let i = 0; !stopped; i++) {
+      const k = ((i * 7919) % keys) * 2 + 1;
+      await writer.query(`UPDATE ${table} SET v = v + 1 WHERE id = ${k}; INSERT INTO ${table} VALUES (${k + 1}, ${i}${extra}) ON DUPLICATE KEY UPDATE v = v + 10; DELETE FROM ${table} WHERE id = ${((i * 104729) % keys) * 2 + 1}`);
+      ops++;
     }
   })();
-  try {
-    await Promise.race([
-      run,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`reader did not finish within ${timeout} ms; ${events.length} events so far`)), timeout);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    ac.abort();
-    await reader.close();
-  }
-  return { events, state, batches };
+  let stopping: Promise<void> | undefined;
+  return {
+    get ops() {
+      return ops;
+    },
+    stop: () => (stopping ??= (async () => {
+      stopped = true;
+      await writes;
+      await writer.end();
+    })()),
+  };
+}
+
+/**
+ * runReader hooks for a snapshot under `writes`: at the first change from the binlog (the snapshot is done) the
+ * writes stop and `marker` (a row of `table` whose id is -1) is inserted; the read ends when it arrives.
+ */
+export function readPastSnapshot(conn: mysql.Connection, writes: Churn, table: string, marker: string): Pick<ReadSourceOptions, 'onBatch' | 'until'> {
+  let snapshotDone = false;
+  let marked = false;
+  return {
+    onBatch: async (_n, evs) => {
+      if (!snapshotDone && dataEvents(evs).some((e) => e.meta.snapshot !== 'true')) snapshotDone = true;
+      if (snapshotDone && !marked) {
+        await writes.stop();
+        marked = true;
+        await conn.query(`INSERT INTO ${table} VALUES ${marker}`);
+      }
+    },
+    until: (evs) => dataEvents(evs).some((e) => e.after?.[0] === -1),
+  };
 }
 
 export const dataEvents = (events: Event[]): DataChangeEvent[] => events.filter((e): e is DataChangeEvent => e.kind === 'data');
-
-/** Applies events to a key -> row mirror of each table, the way an upserting sink would. */
-export class Mirror {
-  readonly schemas = new Map<string, Schema>();
-  readonly rows = new Map<string, Map<string, readonly unknown[]>>();
-
-  apply(events: readonly Event[]): this {
-    for (const e of events) {
-      if (e.kind === 'create.table') {
-        const k = `${e.tableId.schema}.${e.tableId.table}`;
-        this.schemas.set(k, e.schema);
-        if (!this.rows.has(k)) this.rows.set(k, new Map());
-      } else if (e.kind === 'truncate.table') {
-        this.rows.get(`${e.tableId.schema}.${e.tableId.table}`)?.clear();
-      } else if (e.kind === 'data') {
-        const k = `${e.tableId.schema}.${e.tableId.table}`;
-        const s = this.schemas.get(k)!;
-        const idx = s.primaryKeys.map((p) => s.columns.findIndex((c) => c.name === p));
-        const key = (r: readonly unknown[]) => idx.map((i) => String(r[i])).join('|');
-        const m = this.rows.get(k)!;
-        if (e.before && (e.op === 'DELETE' || e.op === 'UPDATE')) m.delete(key(e.before));
-        if (e.after) m.set(key(e.after), e.after);
-      }
-    }
-    return this;
-  }
-
-  table(k: string): Map<string, readonly unknown[]> {
-    return this.rows.get(k) ?? new Map();
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import type { MysqlSourceReader } from '../src/mysql-source.js';
-import { Mirror, admin, captureLogger, createSource, dataEvents, ensureService, runReader } from './helpers.js';
+import { Mirror, admin, captureLogger, churn, createSource, dataEvents, ensureService, readPastSnapshot, runReader } from './helpers.js';
 
 const DB = 'cdc_mysql_par';
 let conn: mysql.Connection;
@@ -26,47 +26,21 @@ afterAll(async () => {
 
 describe('parallel snapshot chunk reads', () => {
   it('reads chunks on 4 connections at once with concurrent writes: nothing lost, nothing duplicated', async () => {
-    const writer = await admin();
-    let stop = false;
-    let ops = 0;
-    const writes = (async () => {
-      let i = 0;
-      while (!stop) {
-        const k = ((i * 7919) % 4000) * 2 + 1;
-        await writer.query(
-          `UPDATE ${DB}.busy SET v = v + 1 WHERE id = ${k}; INSERT INTO ${DB}.busy VALUES (${k + 1}, ${i}, 'new') ON DUPLICATE KEY UPDATE v = v + 10; DELETE FROM ${DB}.busy WHERE id = ${((i * 104729) % 4000) * 2 + 1}`,
-        );
-        ops++;
-        i++;
-      }
-    })();
+    const writes = await churn(`${DB}.busy`, 4000, ", 'new'");
     const log = captureLogger();
     const infos: string[] = [];
     const logger = { ...log.logger, info: (m: string) => void infos.push(m) };
     const src = createSource({ tables: `${DB}.busy`, 'server-id': '5450-5453', 'scan.incremental.snapshot.chunk.size': 97, 'connection.pool.size': 8 }, logger);
     let reader: MysqlSourceReader | undefined;
-    let snapshotDone = false;
-    let marker = false;
     const { events } = await runReader(src, {
       parallelism: 4,
       logger,
       onReader: (r) => (reader = r as MysqlSourceReader),
       timeoutMs: 90_000,
-      onBatch: async (_n, evs) => {
-        if (!snapshotDone && dataEvents(evs).some((e) => e.meta.snapshot !== 'true')) snapshotDone = true;
-        if (snapshotDone && !marker) {
-          stop = true;
-          await writes;
-          marker = true;
-          await conn.query(`INSERT INTO ${DB}.busy VALUES (-1, -1, 'end')`);
-        }
-      },
-      until: (evs) => dataEvents(evs).some((e) => e.after?.[0] === -1),
+      ...readPastSnapshot(conn, writes, `${DB}.busy`, "(-1, -1, 'end')"),
     });
-    stop = true;
-    await writes;
-    await writer.end();
-    expect(ops).toBeGreaterThan(5);
+    await writes.stop();
+    expect(writes.ops).toBeGreaterThan(5);
     expect(infos.join('\n')).toContain('snapshot chunks are read in parallel by 4 connections');
     expect(reader!.inFlightMax).toBe(4);
     expect(log.warnings).toEqual([]);

@@ -8,7 +8,7 @@ import type { Event } from '@cdc/core';
 import { ChunkSplitter } from '../src/snapshot/chunks.js';
 import { discoverTables } from '../src/snapshot/discovery.js';
 import { TableFilter } from '../src/table-filter.js';
-import { Mirror, admin, createSource, dataEvents, ensureService, runReader } from './helpers.js';
+import { Mirror, admin, churn, createSource, dataEvents, ensureService, readPastSnapshot, runReader } from './helpers.js';
 import mysqlCb from 'mysql2';
 import { mariadbConfig } from '@cdc/services';
 
@@ -100,44 +100,12 @@ describe('snapshot reads', () => {
     await conn.query(`DROP TABLE IF EXISTS ${DB}.busy; CREATE TABLE ${DB}.busy (id INT PRIMARY KEY, v INT NOT NULL)`);
     const vals = Array.from({ length: 3000 }, (_, i) => `(${i * 2 + 1}, 0)`).join(',');
     await conn.query(`INSERT INTO ${DB}.busy VALUES ${vals}`);
-    const writer = await admin();
-    let stop = false;
-    let ops = 0;
-    const writes = (async () => {
-      // updates, deletes and inserts all over the key range while the snapshot runs
-      let i = 0;
-      while (!stop) {
-        const k = ((i * 7919) % 3000) * 2 + 1;
-        await writer.query(
-          `UPDATE ${DB}.busy SET v = v + 1 WHERE id = ${k}; INSERT INTO ${DB}.busy VALUES (${k + 1}, ${i}) ON DUPLICATE KEY UPDATE v = v + 10; DELETE FROM ${DB}.busy WHERE id = ${(((i * 104729) % 3000) * 2 + 1)}`,
-        );
-        ops++;
-        i++;
-      }
-    })();
+    // updates, deletes and inserts all over the key range while the snapshot runs
+    const writes = await churn(`${DB}.busy`, 3000);
     const src = createSource({ tables: `${DB}.busy`, 'server-id': '5411', 'scan.startup.mode': 'initial', 'scan.incremental.snapshot.chunk.size': 97 });
-    let snapshotDone = false;
-    let marker = false;
-    const { events } = await runReader(src, {
-      timeoutMs: 90_000,
-      onBatch: async (_n, evs) => {
-        if (!snapshotDone && dataEvents(evs).some((e) => e.meta.snapshot !== 'true')) snapshotDone = true;
-        if (!snapshotDone && dataEvents(evs).length > 2500 && !stop) {
-          // keep writing a little into the binlog phase
-        }
-        if (snapshotDone && !marker) {
-          stop = true;
-          await writes;
-          marker = true;
-          await conn.query(`INSERT INTO ${DB}.busy VALUES (-1, -1)`);
-        }
-      },
-      until: (evs) => dataEvents(evs).some((e) => e.after?.[0] === -1),
-    });
-    stop = true;
-    await writes;
-    await writer.end();
-    expect(ops).toBeGreaterThan(5);
+    const { events } = await runReader(src, { timeoutMs: 90_000, ...readPastSnapshot(conn, writes, `${DB}.busy`, '(-1, -1)') });
+    await writes.stop();
+    expect(writes.ops).toBeGreaterThan(5);
     const m = new Mirror().apply(events);
     const want = await dbRows(`SELECT id, v FROM ${DB}.busy ORDER BY id`);
     const got = [...m.table(`${DB}.busy`).values()].map((r) => ({ id: r[0], v: r[1] })).sort((a, b) => (a.id as number) - (b.id as number));

@@ -1,10 +1,12 @@
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { ensureService, postgresConfig } from '@cdc/services';
-import { validateOptions, type DataChangeEvent, type Event, type JsonValue, type Logger, type Schema, type SourceReader, type SourceReaderContext } from '@cdc/core';
+import { validateOptions, type DataChangeEvent, type Event, type Logger } from '@cdc/core';
+import { createTestLogger, Mirror, readSource } from '@cdc/testkit';
 import { postgresSourceFactory } from '../src/index.js';
 import type { PostgresDataSource } from '../src/postgres-source.js';
 
-export { ensureService, postgresConfig };
+export { Mirror, ensureService, postgresConfig };
 
 /** A client of the shared server as the cdc superuser, in `database` (default cdc). */
 export async function admin(database = 'cdc'): Promise<pg.Client> {
@@ -65,17 +67,33 @@ export async function dropDatabase(database: string): Promise<void> {
   }
 }
 
+/**
+ * Registers a test file's hooks: PostgreSQL up, `database` created afresh and a client of it handed to `ready`
+ * before the tests; after them the client closed and the database dropped (with its slots).
+ */
+export function useDatabase(database: string, ready: (db: pg.Client) => void | Promise<void>): void {
+  let db: pg.Client | undefined;
+  beforeAll(async () => {
+    await ensureService('postgres');
+    await recreateDatabase(database);
+    db = await admin(database);
+    await ready(db);
+  }, 600_000);
+  afterAll(async () => {
+    await db?.end().catch(() => undefined);
+    await dropDatabase(database).catch(() => undefined);
+  });
+}
+
 export interface Captured {
   readonly warnings: string[];
   readonly logger: Logger;
 }
 
+/** A logger that keeps the warn and error messages. */
 export function captureLogger(): Captured {
-  const warnings: string[] = [];
-  return {
-    warnings,
-    logger: { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
-  };
+  const logger = createTestLogger();
+  return { warnings: logger.warnings, logger };
 }
 
 export function createSource(extra: Record<string, unknown>, logger: Logger = captureLogger().logger): PostgresDataSource {
@@ -90,114 +108,10 @@ export function createSource(extra: Record<string, unknown>, logger: Logger = ca
   }) as PostgresDataSource;
 }
 
-export interface RunResult {
-  events: Event[];
-  state: JsonValue | undefined;
-  batches: number;
-  reader: SourceReader;
-}
-
 /** Runs a reader until `until(events)` holds, calling `onBatch` after each batch; fails after `timeoutMs`. */
-export async function runReader(
-  source: PostgresDataSource,
-  opts: {
-    parallelism?: number;
-    restoredState?: JsonValue;
-    until?: (events: Event[]) => boolean;
-    onBatch?: (n: number, events: Event[], reader: SourceReader, state: JsonValue | undefined) => Promise<void> | void;
-    timeoutMs?: number;
-    logger?: Logger;
-  },
-): Promise<RunResult> {
-  const ac = new AbortController();
-  const ctx: SourceReaderContext = {
-    ...(opts.restoredState !== undefined ? { restoredState: opts.restoredState } : {}),
-    signal: ac.signal,
-    logger: opts.logger ?? captureLogger().logger,
-    metrics: { snapshotProgress: () => undefined, eventTime: () => undefined },
-    pipeline: { name: 'test', parallelism: opts.parallelism ?? 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
-  };
-  const reader = await source.createReader(ctx);
-  const events: Event[] = [];
-  let state: JsonValue | undefined;
-  let batches = 0;
-  const timeout = opts.timeoutMs ?? 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  const run = (async () => {
-    for await (const b of reader.read()) {
-      batches++;
-      events.push(...b.events);
-      if (b.state) state = b.state();
-      await opts.onBatch?.(batches, events, reader, state);
-      if (opts.until?.(events)) break;
-    }
-  })();
-  try {
-    await Promise.race([
-      run,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`reader did not finish within ${timeout} ms; ${events.length} events so far: ${JSON.stringify(events.slice(-3), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`)), timeout);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    ac.abort();
-    await reader.close();
-  }
-  return { events, state, batches, reader };
-}
+export const runReader = readSource;
 
 export const dataEvents = (events: Event[]): DataChangeEvent[] => events.filter((e): e is DataChangeEvent => e.kind === 'data');
-
-/** Applies events to a key -> row mirror of each table, the way an upserting sink would. */
-export class Mirror {
-  readonly schemas = new Map<string, Schema>();
-  readonly rows = new Map<string, Map<string, unknown[]>>();
-
-  apply(events: readonly Event[]): this {
-    for (const e of events) {
-      if (e.kind === 'flush') continue;
-      const k = `${e.tableId.schema}.${e.tableId.table}`;
-      if (e.kind === 'create.table') {
-        this.schemas.set(k, e.schema);
-        if (!this.rows.has(k)) this.rows.set(k, new Map());
-      } else if (e.kind === 'truncate.table') {
-        this.rows.get(k)?.clear();
-      } else if (e.kind === 'add.column') {
-        const s = this.schemas.get(k)!;
-        const cols = [...s.columns, ...e.columns.map((c) => c.column)];
-        this.schemas.set(k, { ...s, columns: cols });
-        for (const r of this.table(k).values()) for (let i = 0; i < e.columns.length; i++) r.push(null);
-      } else if (e.kind === 'rename.column') {
-        const s = this.schemas.get(k)!;
-        this.schemas.set(k, { ...s, columns: s.columns.map((c) => ({ ...c, name: e.nameMapping[c.name] ?? c.name })) });
-      } else if (e.kind === 'drop.column') {
-        const s = this.schemas.get(k)!;
-        const keep = s.columns.map((c, i) => (e.droppedColumnNames.includes(c.name) ? -1 : i)).filter((i) => i >= 0);
-        this.schemas.set(k, { ...s, columns: keep.map((i) => s.columns[i]) });
-        const m = this.table(k);
-        for (const [key, r] of m) m.set(key, keep.map((i) => r[i]));
-      } else if (e.kind === 'data') {
-        const s = this.schemas.get(k)!;
-        const idx = s.primaryKeys.map((p) => s.columns.findIndex((c) => c.name === p));
-        const key = (r: readonly unknown[]) => idx.map((i) => String(r[i])).join('|');
-        const m = this.table(k);
-        if (e.before && (e.op === 'DELETE' || e.op === 'UPDATE')) m.delete(key(e.before));
-        if (e.after) m.set(key(e.after), [...e.after]);
-      }
-    }
-    return this;
-  }
-
-  table(k: string): Map<string, unknown[]> {
-    let m = this.rows.get(k);
-    if (!m) {
-      m = new Map();
-      this.rows.set(k, m);
-    }
-    return m;
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -9,12 +9,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { ValuesOutput } from '@cdc/connector-values';
 import { CliRuns, runArgs, waitForValue, writePipeline, type CliRun } from '@cdc/testkit';
 import { cdc, connectorDir, output } from './cli-pipeline.js';
-import { admin, dropDatabase, ensureService, postgresConfig, recreateDatabase, sleep } from './helpers.js';
+import { postgresConfig, sleep, useDatabase } from './helpers.js';
 
 const DB = 'cdc_pg_e2e';
 const SLOT = 'cdc_pg_e2e_slot';
@@ -22,10 +22,8 @@ const TABLE = 'public.orders';
 let db: pg.Client;
 const started = new CliRuns(cdc);
 
-beforeAll(async () => {
-  await ensureService('postgres');
-  await recreateDatabase(DB);
-  db = await admin(DB);
+useDatabase(DB, async (c) => {
+  db = c;
   await db.query(`SET TimeZone = 'UTC'`);
   await db.query(`CREATE TABLE ${TABLE} (id bigint PRIMARY KEY, big bigint, amount numeric(38,10), exact numeric, at timestamp(6), atz timestamptz, note text, doc jsonb)`);
   const rows = Array.from(
@@ -38,13 +36,9 @@ beforeAll(async () => {
     (2, -9223372036854775808, '-0.0000000001', 'NaN', '1970-01-01 00:00:00.000001', '1970-01-01 00:00:00.000001+00', NULL, 'null'),
     (3, NULL, NULL, NULL, NULL, NULL, 'nulls', NULL),
     ${rows.join(',\n')}`);
-}, 600_000);
-
-afterAll(async () => {
-  started.killAll();
-  await db?.end().catch(() => undefined);
-  await dropDatabase(DB).catch(() => undefined);
 });
+
+afterAll(() => started.killAll());
 
 type Json = Record<string, unknown>;
 

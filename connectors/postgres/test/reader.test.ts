@@ -3,24 +3,15 @@
  * gap and no duplicate, exact values of every type family, TOASTed values, schema changes from relation messages,
  * resume from a state (mid-snapshot and mid-stream), confirmed flush LSN only after a checkpoint, heartbeats.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { DataChangeEvent, Event } from '@cdc/core';
-import { Mirror, admin, dropSlot, captureLogger, createSource, dataEvents, dropDatabase, ensureService, recreateDatabase, runReader, sleep } from './helpers.js';
+import { Mirror, admin, dropSlot, captureLogger, createSource, dataEvents, runReader, useDatabase, sleep } from './helpers.js';
 
 const DB = 'cdc_pg_reader';
 let db: pg.Client;
 
-beforeAll(async () => {
-  await ensureService('postgres');
-  await recreateDatabase(DB);
-  db = await admin(DB);
-}, 600_000);
-
-afterAll(async () => {
-  await db?.end().catch(() => undefined);
-  await dropDatabase(DB).catch(() => undefined);
-});
+useDatabase(DB, (c) => void (db = c));
 
 const opts = (slot: string, tables: string, extra: Record<string, unknown> = {}) => ({
   tables: `${DB}.${tables}`,

@@ -3,24 +3,15 @@
  * exported snapshot, nothing lost), a state taken in the middle of a large transaction (the rest of it exactly
  * once), an existing slot reused for a new snapshot (no duplicate), latest-offset, committed-offset, snapshot.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { DataChangeEvent, Event, JsonValue } from '@cdc/core';
-import { Mirror, admin, dropSlot, createSource, dataEvents, dropDatabase, ensureService, recreateDatabase, runReader } from './helpers.js';
+import { Mirror, dropSlot, createSource, dataEvents, runReader, useDatabase } from './helpers.js';
 
 const DB = 'cdc_pg_resume';
 let db: pg.Client;
 
-beforeAll(async () => {
-  await ensureService('postgres');
-  await recreateDatabase(DB);
-  db = await admin(DB);
-}, 600_000);
-
-afterAll(async () => {
-  await db?.end().catch(() => undefined);
-  await dropDatabase(DB).catch(() => undefined);
-});
+useDatabase(DB, (c) => void (db = c));
 
 const opts = (slot: string, table: string, extra: Record<string, unknown> = {}) => ({ tables: `${DB}.public.${table}`, 'slot.name': slot, 'debezium.publication.name': `${slot}_pub`, ...extra });
 

@@ -9,17 +9,21 @@ import { isCdcError, validateOptions, type Factory, type FactoryContext, type Lo
 /** A Logger that keeps every line (level and message), so a failing test can show what the connector said. */
 export interface TestLogger extends Logger {
   readonly lines: string[];
+  /** The messages logged as warn or error, as they were given (no level, no fields). */
+  readonly warnings: string[];
 }
 
 export function createTestLogger(): TestLogger {
   const lines: string[] = [];
+  const warnings: string[] = [];
   const at =
     (level: string) =>
     (message: string, fields?: Readonly<Record<string, unknown>>): void => {
+      if (level === 'warn' || level === 'error') warnings.push(message);
       const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}` : '';
       lines.push(`${level.toUpperCase()} ${message}${extra}`);
     };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { lines, warnings, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /** The pipeline every suite runs in: one writer/reader, UTC, lenient schema evolution. */
