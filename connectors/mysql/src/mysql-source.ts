@@ -322,6 +322,7 @@ export class MysqlSourceReader implements SourceReader {
     await this.checkGrants(conn);
     let state = parseState(this.ctx.restoredState);
     if (state) {
+      state = this.dropRemovedTables(state);
       this.setTables(new Map(Object.entries(state.tables)));
       if (this.cfg.newlyAddedTables) {
         const added = await this.addNewTables(conn, state);
@@ -343,6 +344,32 @@ export class MysqlSourceReader implements SourceReader {
     }
     if (this.closed) return;
     yield* this.binlogPhase(state);
+  }
+
+  /**
+   * On a restart, tables of the state that `tables` / `tables.exclude` no longer match are no longer captured: their
+   * snapshot is not finished and their binlog events are skipped, as Flink CDC drops them from its state.
+   */
+  private dropRemovedTables(state: MysqlState): MysqlState {
+    const gone = new Set(Object.values(state.tables).filter((t) => !this.source.filter.matches(t.db, t.name)).map((t) => tableKey(t.db, t.name)));
+    if (!gone.size) return state;
+    this.logger.info(`table(s) ${[...gone].join(', ')} no longer match tables / tables.exclude: no longer captured`);
+    const keep = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).filter(([k]) => !gone.has(k)));
+    const snap = state.snapshot;
+    let snapshot: SnapshotState | undefined;
+    if (snap) {
+      const pending = snap.pending.filter((k) => !gone.has(k));
+      // `last` belongs to the first pending table: it goes with it
+      const { last, ...rest } = snap;
+      snapshot = { ...rest, pending, chunks: keep(snap.chunks), ...(last && pending[0] === snap.pending[0] ? { last } : {}) };
+    }
+    return {
+      ...state,
+      tables: keep(state.tables),
+      ...(snapshot ? { snapshot } : {}),
+      ...(state.catchUp ? { catchUp: keep(state.catchUp) } : {}),
+      ...(state.since ? { since: keep(state.since) } : {}),
+    };
   }
 
   /**
