@@ -32,7 +32,7 @@ import { PG_EPOCH_MICROS, UNCHANGED_TOAST, decodePgOutput, type PgOutputMessage,
 import { CONNECTOR, mapPgError } from './postgres-errors.js';
 import type { PostgresSourceConfig } from './postgres-options.js';
 import { planChunks, readChunk, type Chunk, type KeyText } from './snapshot.js';
-import { lsnMap, lsnRecord, parseState, type PostgresState } from './postgres-state.js';
+import { lsnMap, lsnRecord, parseState, type PostgresState, type SnapshotState, type StreamState } from './postgres-state.js';
 import { checkServer, createSlot, slotInfo } from './slots.js';
 import { diffColumns } from './relation-diff.js';
 import { TableFilter, TypeRegistry, buildRuntime, discoverTables, qualified, quoteIdent, tableKey, type PgColumn, type PgTable, type TableRuntime } from './tables.js';
@@ -169,6 +169,7 @@ export class PostgresSourceReader implements SourceReader {
   async *read(): AsyncGenerator<SourceBatch> {
     const cfg = this.cfg;
     let state = parseState(this.ctx.restoredState, cfg.slotName);
+    if (state) state = this.dropRemovedTables(state);
     const conn = await this.source.connect({ signal: this.ctx.signal });
     this.conn = conn;
     if (this.closed) return;
@@ -206,6 +207,36 @@ export class PostgresSourceReader implements SourceReader {
       if (cfg.startupMode === 'snapshot' || this.closed) return;
     }
     yield* this.streamPhase(state);
+  }
+
+  /**
+   * On a restart, tables of the state that `tables` / `tables.exclude` no longer match are no longer captured: their
+   * snapshot is not finished and their changes are skipped (as Flink CDC drops them from its state).
+   */
+  private dropRemovedTables(state: PostgresState): PostgresState {
+    const gone = new Set(Object.values(state.tables).filter((t) => !this.source.filter.matches(t.schema, t.name)).map((t) => tableKey(t.schema, t.name)));
+    if (!gone.size) return state;
+    this.logger.info(`table(s) ${[...gone].join(', ')} no longer match tables / tables.exclude: no longer captured`);
+    const keep = <T>(r: Record<string, T> | undefined): Record<string, T> | undefined => {
+      const kept = r && Object.entries(r).filter(([k]) => !gone.has(k));
+      return kept?.length ? Object.fromEntries(kept) : undefined;
+    };
+    const snap = state.snapshot;
+    let snapshot: SnapshotState | undefined;
+    if (snap) {
+      const pending = snap.pending.filter((k) => !gone.has(k));
+      // `from` is a key of the first pending table: it goes with it
+      const { from, hw, ...rest } = snap;
+      const kept = keep(hw);
+      snapshot = { ...rest, pending, ...(from && pending[0] === snap.pending[0] ? { from } : {}), ...(kept ? { hw: kept } : {}) };
+    }
+    let stream: StreamState | undefined;
+    if (state.stream) {
+      const { hw, ...rest } = state.stream;
+      const kept = keep(hw);
+      stream = { ...rest, ...(kept ? { hw: kept } : {}) };
+    }
+    return { ...state, tables: keep(state.tables) ?? {}, ...(snapshot ? { snapshot } : {}), ...(stream ? { stream } : {}) };
   }
 
   /**
