@@ -100,7 +100,9 @@ export function rawClientRead(rows: number): Promise<number> {
 export function sourceRead(opts: { rows: number; parallelism: number; maxOldSpaceMb?: number }): Promise<{ rows: number; secs: number; cpuSecs: number; peakRssMb: number }> {
   const loader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   const heap = opts.maxOldSpaceMb ? [`--max-old-space-size=${opts.maxOldSpaceMb}`] : [];
-  const args = [...heap, '--conditions=source', '--import', loader, join(here, 'snapshot-reader.ts'), `${BENCH_DB}.${snapshotTable(opts.rows)}`, String(opts.parallelism)];
+  // CDC_BENCH_NODE_ARGS: extra node flags for the reader process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
+  const extra = (process.env.CDC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...extra, ...heap, '--conditions=source', '--import', loader, join(here, 'snapshot-reader.ts'), `${BENCH_DB}.${snapshotTable(opts.rows)}`, String(opts.parallelism)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
