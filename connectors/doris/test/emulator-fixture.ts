@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import type mysql from 'mysql2/promise';
-import { Events, type DataSink, type Logger, type Schema, type SinkWriter, type TableId, type SinkWriterContext } from '@cdc/core';
-import { TEST_PIPELINE } from '@cdc/testkit';
+import { Events, tableId, type DataSink, type Logger, type Schema, type SinkFactory, type SinkWriter, type SinkWriterContext, type TableId } from '@cdc/core';
+import { createTestLogger, factoryContext, TEST_PIPELINE } from '@cdc/testkit';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { feConnection, startEmulator, type Emulator, type FlavourKind } from '@cdc/stream-load-emulator';
+import { feConnection, readCoreRows, startEmulator, type Emulator, type FlavourKind } from '@cdc/stream-load-emulator';
 
 export interface EmulatorFixture {
   readonly emu: Emulator;
@@ -46,3 +46,18 @@ export async function openWriter(sink: DataSink, id: TableId, s: Schema, logger:
   await writer.write([Events.createTable(id, s)]);
   return writer;
 }
+
+let tables = 0;
+/** A new table id `t<n>` in `db`, n counted per test file. */
+export const newTableId = (db: string): TableId => tableId(db, `t${++tables}`);
+
+/** A sink of `factory` with `options`, and a writer on a new table of `db` with schema `s`. */
+export async function openTable(factory: SinkFactory, options: Readonly<Record<string, unknown>>, db: string, s: Schema): Promise<{ sink: DataSink; writer: SinkWriter; id: TableId }> {
+  const logger = createTestLogger();
+  const sink = factory.create(factoryContext(factory, options, logger));
+  const id = newTableId(db);
+  return { sink, writer: await openWriter(sink, id, s, logger), id };
+}
+
+/** The rows of `db`.`table` read back through the FE, in core's representation, by id. */
+export const rowsById = async (fe: mysql.Connection, db: string, table: string) => ((await readCoreRows(fe, db, table)) ?? []).sort((a, b) => Number(a.id) - Number(b.id));

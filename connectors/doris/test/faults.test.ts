@@ -7,11 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
-import { Events, isCdcError, schema, tableId, DataTypes, type DataSink, type JsonValue, type Schema, type SinkWriter } from '@cdc/core';
+import { Events, isCdcError, schema, tableId, DataTypes, type JsonValue, type Schema, type SinkWriter } from '@cdc/core';
 import { createTestLogger, factoryContext } from '@cdc/testkit';
 import { mariadbConfig } from '@cdc/services';
 import { describeTable, feConnection, readCoreRows, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
-import { openWriter, useEmulator, writerContext } from './emulator-fixture.js';
+import { newTableId, openTable, rowsById, useEmulator, writerContext } from './emulator-fixture.js';
 import { dorisSinkFactory } from '../src/index.js';
 
 process.env.CDC_DORIS_RETRY_BASE_MS = '20';
@@ -39,16 +39,8 @@ const T: Schema = schema({
   primaryKeys: ['id'],
 });
 
-let n = 0;
-async function open(e: Emulator, extra: Record<string, unknown> = {}, s: Schema = T) {
-  const logger = createTestLogger();
-  const sink: DataSink = dorisSinkFactory.create(factoryContext(dorisSinkFactory, options(e, extra), logger));
-  const id = tableId(DB, `t${++n}`);
-  const writer = await openWriter(sink, id, s, logger);
-  return { sink, writer, id };
-}
-
-const rows = async (table: string) => ((await readCoreRows(fe, DB, table)) ?? []).sort((a, b) => Number(a.id) - Number(b.id));
+const open = (e: Emulator, extra: Record<string, unknown> = {}, s: Schema = T) => openTable(dorisSinkFactory, options(e, extra), DB, s);
+const rows = (table: string) => rowsById(fe, DB, table);
 
 describe('doris sink against emulator faults', () => {
   it('retries 5xx, a connection lost mid-body and an internal Fail under the same label; Publish Timeout is success', async () => {
@@ -221,7 +213,7 @@ describe('doris sink against emulator faults', () => {
     const known = await open(emu, o);
     await known.writer.write([Events.insert(known.id, [1n, 'a'])]);
     const c1 = (await known.writer.prepareCommit(1)) as JsonValue;
-    const b = tableId(DB, `t${++n}`);
+    const b = newTableId(DB);
     await known.sink.metadataApplier().applySchemaChange(Events.createTable(b, T), new AbortController().signal);
     await known.writer.write([Events.createTable(b, T), Events.insert(b, [1n, 'x'])]);
     await known.writer.write([Events.flush([b], 'checkpoint')]);

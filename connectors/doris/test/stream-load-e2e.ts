@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { mariadbConfig } from '@cdc/services';
 import type { Emulator, FlavourKind } from '@cdc/stream-load-emulator';
-import { cdcFromSource, CliRuns, runArgs, waitUntil, writePipeline, type CliRun, type PipelineSection } from '@cdc/testkit';
+import { cdcFromSource, CliRuns, runArgs, streamChanges, waitUntil, writePipeline, type CliRun, type PipelineSection } from '@cdc/testkit';
 import { useEmulator } from './emulator-fixture.js';
 
 export type Row = Record<string, unknown>;
@@ -146,31 +146,26 @@ export function describeStreamLoadE2e(spec: StreamLoadE2eSpec): void {
         await waitFor('the live changes and DDL', async () => (await sinkOrders())?.includes('"id":"102"') === true && (await ordersEqual()), run1);
 
         // 3. a stream of changes; kill -9 after some checkpoints in the middle of it; changes go on while it is down
-        let written = 0;
         let eventChanges = 30; // snapshot rows of events
-        const writer = (async () => {
-          for (let i = 0; i < 400; i++) {
-            await src.query(`INSERT INTO ${DB}.orders (id, big, amount, price, extra, at) VALUES (?, ?, ?, ?, ?, ?)`, [1000 + i, `1844674407370955${String(i).padStart(4, '0')}`, `${i}.${String(i).padStart(30, '7')}`, `${i}.25`, i, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`]);
-            await src.query(`UPDATE ${DB}.events SET ver = ver + 1 WHERE id = ?`, [i % 30]);
+        const writer = streamChanges(400, async (i) => {
+          await src.query(`INSERT INTO ${DB}.orders (id, big, amount, price, extra, at) VALUES (?, ?, ?, ?, ?, ?)`, [1000 + i, `1844674407370955${String(i).padStart(4, '0')}`, `${i}.${String(i).padStart(30, '7')}`, `${i}.25`, i, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`]);
+          await src.query(`UPDATE ${DB}.events SET ver = ver + 1 WHERE id = ?`, [i % 30]);
+          eventChanges++;
+          if (i % 4 === 0) {
+            await src.query(`INSERT INTO ${DB}.events VALUES (?, 0)`, [100 + i]);
             eventChanges++;
-            if (i % 4 === 0) {
-              await src.query(`INSERT INTO ${DB}.events VALUES (?, 0)`, [100 + i]);
-              eventChanges++;
-            }
-            if (i % 5 === 0) await src.query(`DELETE FROM ${DB}.orders WHERE id = ?`, [1000 + Math.floor(i / 2)]);
-            written = i + 1;
-            await new Promise((r) => setTimeout(r, 15));
           }
-        })();
+          if (i % 5 === 0) await src.query(`DELETE FROM ${DB}.orders WHERE id = ?`, [1000 + Math.floor(i / 2)]);
+        });
         const ctx = (): E2eContext => ({ src, fe, emu, db: DB, prefix, eventChanges });
-        await waitFor('some changes to be loaded', async () => written >= 50, run1);
+        await waitFor('some changes to be loaded', async () => writer.written >= 50, run1);
         // kill while loads are pending but their checkpoint (every 1 s) is not done
         await waitFor(spec.pendingNoun, async () => emu.labels(DB, prefix).some((l) => l.status === spec.pendingStatus), run1);
         const killed = run1.kill9();
         const pendingAtKill = emu.labels(DB, prefix).filter((l) => l.status === spec.pendingStatus).map((l) => l.label);
-        expect(written, 'killed in the middle of the changes').toBeLessThan(400);
+        expect(writer.written, 'killed in the middle of the changes').toBeLessThan(400);
         await killed;
-        await writer;
+        await writer.done;
 
         // 4. restart: resumes from the last checkpoint, aborts what the killed run left pending, ends equal
         const run2 = runs.start(args);

@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { isLosslessNumber, parse } from 'lossless-json';
-import { parseType, tableIdString, validateOptions, type DataType, type Logger, type Schema, type TableId } from '@cdc/core';
+import { parseType, tableIdString, type DataType, type Logger, type Schema, type TableId } from '@cdc/core';
+import { createTestLogger, factoryContext } from '@cdc/testkit';
 import { elasticsearchSinkFactory, type ElasticsearchDataSink } from '../src/index.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -113,21 +114,12 @@ export function exact(source: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.entries(source).map(([k, v]) => [k, isLosslessNumber(v) ? `#${String(v.value)}` : v]));
 }
 
+/** A logger that drops everything (bench/bulk.ts). */
 export const quietLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export function captureLogger(): { logger: Logger; warnings: string[] } {
-  const warnings: string[] = [];
-  return { warnings, logger: { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) } };
-}
-
-export function createSink(raw: Record<string, unknown>, logger: Logger = quietLogger): ElasticsearchDataSink {
-  const { options } = validateOptions({ owner: 'elasticsearch', specs: elasticsearchSinkFactory.options, raw });
-  return elasticsearchSinkFactory.create({
-    identifier: 'elasticsearch',
-    options,
-    pipeline: { name: 'test', parallelism: 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
-    logger,
-  }) as ElasticsearchDataSink;
+/** The sink with `raw` options, validated and created as the runtime does. */
+export function createSink(raw: Record<string, unknown>, logger: Logger = createTestLogger()): ElasticsearchDataSink {
+  return elasticsearchSinkFactory.create(factoryContext(elasticsearchSinkFactory, raw, logger)) as ElasticsearchDataSink;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

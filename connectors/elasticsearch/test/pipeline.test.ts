@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { isLosslessNumber } from 'lossless-json';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { cdcFromSource, CliRuns, runArgs, waitUntil, writePipeline as writePipelineFile, type CliRun, type PipelineSection } from '@cdc/testkit';
+import { cdcFromSource, CliRuns, runArgs, streamChanges, waitUntil, writePipeline as writePipelineFile, type CliRun, type PipelineSection } from '@cdc/testkit';
 import { deleteIndices, ensureElasticsearch, es, esConfig, exact, repoRoot, searchAll, sleep } from './helpers.js';
 
 const esDir = join(repoRoot, 'connectors', 'elasticsearch');
@@ -155,24 +155,19 @@ describe('cdc run: MariaDB -> elasticsearch', () => {
     expect(docs.some((d) => d.id === '10')).toBe(false);
 
     // 3. a stream of changes; kill -9 in the middle; changes go on while it is down
-    let written = 0;
     let killed = false;
-    const writer = (async () => {
-      for (let i = 0; i < 200; i++) {
-        // half of the changes before the kill, half while cdc is down, whatever the machine's speed
-        while (i === 100 && !killed) await sleep(50);
-        await conn.query(`INSERT INTO ${table} (id, big, amount, at, note, qty) VALUES (?, ?, ?, ?, ?, ?)`, [1000 + i, `1844674407370955${String(i).padStart(4, '0')}`, `${i}.${String(i).padStart(10, '7')}`, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`, `s${i}`, i]);
-        if (i % 3 === 0) await conn.query(`UPDATE ${table} SET amount = amount + 1, qty = COALESCE(qty, 0) + 1 WHERE id = ?`, [12 + (i % 40)]);
-        if (i % 5 === 0) await conn.query(`DELETE FROM ${table} WHERE id = ?`, [1000 + Math.floor(i / 2)]);
-        written = i + 1;
-        await sleep(15);
-      }
-    })();
-    await waitUntil('streamed changes in the index', async () => (await searchAll(index)).filter((d) => Number(d.id) >= 1000).length >= 20 && written >= 50, { runs: [run1] });
+    const writer = streamChanges(200, async (i) => {
+      // half of the changes before the kill, half while cdc is down, whatever the machine's speed
+      while (i === 100 && !killed) await sleep(50);
+      await conn.query(`INSERT INTO ${table} (id, big, amount, at, note, qty) VALUES (?, ?, ?, ?, ?, ?)`, [1000 + i, `1844674407370955${String(i).padStart(4, '0')}`, `${i}.${String(i).padStart(10, '7')}`, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`, `s${i}`, i]);
+      if (i % 3 === 0) await conn.query(`UPDATE ${table} SET amount = amount + 1, qty = COALESCE(qty, 0) + 1 WHERE id = ?`, [12 + (i % 40)]);
+      if (i % 5 === 0) await conn.query(`DELETE FROM ${table} WHERE id = ?`, [1000 + Math.floor(i / 2)]);
+    });
+    await waitUntil('streamed changes in the index', async () => (await searchAll(index)).filter((d) => Number(d.id) >= 1000).length >= 20 && writer.written >= 50, { runs: [run1] });
     await run1.kill9();
     killed = true;
-    await writer;
-    expect(written).toBe(200);
+    await writer.done;
+    expect(writer.written).toBe(200);
 
     // 4. restart: resumes from the last checkpoint, replays idempotently, ends equal to the table
     const run2 = started.start(args);

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataTypes, Events, isCdcError, schema, tableId, type Event } from '@cdc/core';
 import { TableSerializer, type ElasticsearchWriter } from '../src/index.js';
 import { createIndexBody, mappingPath, schemaMeta } from '../src/elasticsearch-mappings.js';
-import { captureLogger, createSink, deleteIndices, ensureElasticsearch, es, esConfig, exact, searchAll, sleep } from './helpers.js';
+import { createSink, deleteIndices, ensureElasticsearch, es, esConfig, exact, searchAll, sleep } from './helpers.js';
+import { createTestLogger } from '@cdc/testkit';
 
 const PREFIX = 'cdc_es_writer.';
-const ctx = { subtask: 0, parallelism: 1, signal: new AbortController().signal, logger: captureLogger().logger, pipeline: { name: 't', parallelism: 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' as const } };
+const ctx = { subtask: 0, parallelism: 1, signal: new AbortController().signal, logger: createTestLogger(), pipeline: { name: 't', parallelism: 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' as const } };
 
 beforeAll(async () => {
   await ensureElasticsearch();
@@ -105,7 +106,8 @@ describe('elasticsearch writer', () => {
   it('items refused with 429 (read_only_allow_delete block) are retried until accepted; write() waits while the buffer is full', async () => {
     const t = tableId('cdc_es_writer', 'throttled');
     const index = 'cdc_es_writer.throttled';
-    const { logger, warnings } = captureLogger();
+    const logger = createTestLogger();
+    const { warnings } = logger;
     const sink = createSink({ hosts: esConfig().url, version: 8, 'buffer.time.max.ms': 20, 'batch.size.max': 10, 'buffered.requests.max': 20, 'inflight.requests.max': 2 }, logger);
     const w = sink.createWriter({ ...ctx, logger }) as ElasticsearchWriter;
     await w.write([Events.createTable(t, ORDERS), Events.insert(t, [0n, 'x', '1', null, null, null, null, null, null])]);

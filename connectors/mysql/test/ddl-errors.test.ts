@@ -5,7 +5,8 @@ import { isCdcError, validateOptions, formatType, type Event } from '@cdc/core';
 import { parseDdl } from '../src/ddl/parser.js';
 import { TableFilter } from '../src/table-filter.js';
 import { mysqlSourceFactory } from '../src/index.js';
-import { Mirror, admin, captureLogger, createSource, dataEvents, ensureService, runReader } from './helpers.js';
+import { Mirror, admin, createSource, dataEvents, ensureService, runReader } from './helpers.js';
+import { createTestLogger } from '@cdc/testkit';
 
 const DB = 'cdc_mysql_ddl';
 let conn: mysql.Connection;
@@ -132,9 +133,9 @@ describe('bad input', () => {
   });
 
   it('a table filter that matches nothing is a warning; a purged binlog file is a clear error', async () => {
-    const cap = captureLogger();
-    const src = createSource({ tables: `${DB}.nothing_here`, 'server-id': '5421', 'scan.startup.mode': 'snapshot' }, cap.logger);
-    await runReader(src, { logger: cap.logger });
+    const cap = createTestLogger();
+    const src = createSource({ tables: `${DB}.nothing_here`, 'server-id': '5421', 'scan.startup.mode': 'snapshot' }, cap);
+    await runReader(src, { logger: cap });
     expect(cap.warnings.join('\n')).toMatch(/no table matches/);
     const gone = createSource({ tables: `${DB}.t`, 'server-id': '5421', 'scan.startup.mode': 'specific-offset', 'scan.startup.specific-offset.file': 'mysql-bin.999999', 'scan.startup.specific-offset.pos': 4 });
     const err = await runReader(gone, {}).catch((e: unknown) => e);

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { ensureService, mariadbConfig } from '@cdc/services';
-import { validateOptions, type Event, type Logger, type DataChangeEvent } from '@cdc/core';
-import { createTestLogger, Mirror, readSource, type ReadSourceOptions } from '@cdc/testkit';
+import type { DataChangeEvent, Event, Logger } from '@cdc/core';
+import { createTestLogger, factoryContext, Mirror, readSource, type ReadSourceOptions } from '@cdc/testkit';
 import { mysqlSourceFactory } from '../src/index.js';
 import type { MysqlDataSource } from '../src/mysql-source.js';
 
@@ -12,27 +12,10 @@ export async function admin(): Promise<mysql.Connection> {
   return mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
 }
 
-export interface Captured {
-  readonly warnings: string[];
-  readonly logger: Logger;
-}
-
-/** A logger that keeps the warn and error messages. */
-export function captureLogger(): Captured {
-  const logger = createTestLogger();
-  return { warnings: logger.warnings, logger };
-}
-
-export function createSource(extra: Record<string, unknown>, logger: Logger = captureLogger().logger): MysqlDataSource {
+/** A source of the shared server with `extra` options, validated and created as the runtime does. */
+export function createSource(extra: Record<string, unknown>, logger: Logger = createTestLogger()): MysqlDataSource {
   const c = mariadbConfig();
-  const raw = { hostname: c.host, port: c.port, username: c.user, password: c.password, ...extra };
-  const { options } = validateOptions({ owner: 'mysql', specs: mysqlSourceFactory.options, prefixes: mysqlSourceFactory.passThroughPrefixes, raw });
-  return mysqlSourceFactory.create({
-    identifier: 'mysql',
-    options,
-    pipeline: { name: 'test', parallelism: 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
-    logger,
-  }) as MysqlDataSource;
+  return mysqlSourceFactory.create(factoryContext(mysqlSourceFactory, { hostname: c.host, port: c.port, username: c.user, password: c.password, ...extra }, logger)) as MysqlDataSource;
 }
 
 /** Runs a reader until `until(events)` holds, calling `onBatch` after each batch; fails after `timeoutMs`. */

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import type { MysqlSourceReader } from '../src/mysql-source.js';
-import { Mirror, admin, captureLogger, churn, createSource, dataEvents, ensureService, readPastSnapshot, runReader } from './helpers.js';
+import { Mirror, admin, churn, createSource, dataEvents, ensureService, readPastSnapshot, runReader } from './helpers.js';
+import { createTestLogger } from '@cdc/testkit';
 
 const DB = 'cdc_mysql_par';
 let conn: mysql.Connection;
@@ -27,9 +28,9 @@ afterAll(async () => {
 describe('parallel snapshot chunk reads', () => {
   it('reads chunks on 4 connections at once with concurrent writes: nothing lost, nothing duplicated', async () => {
     const writes = await churn(`${DB}.busy`, 4000, ", 'new'");
-    const log = captureLogger();
+    const log = createTestLogger();
     const infos: string[] = [];
-    const logger = { ...log.logger, info: (m: string) => void infos.push(m) };
+    const logger = { ...log, info: (m: string) => void infos.push(m) };
     const src = createSource({ tables: `${DB}.busy`, 'server-id': '5450-5453', 'scan.incremental.snapshot.chunk.size': 97, 'connection.pool.size': 8 }, logger);
     let reader: MysqlSourceReader | undefined;
     const { events } = await runReader(src, {
@@ -53,10 +54,10 @@ describe('parallel snapshot chunk reads', () => {
   });
 
   it('a single server id limits the snapshot to one connection, with a warning naming the range to set', async () => {
-    const log = captureLogger();
-    const src = createSource({ tables: `${DB}.busy`, 'server-id': '5454', 'scan.incremental.snapshot.chunk.size': 500, 'scan.startup.mode': 'snapshot' }, log.logger);
+    const log = createTestLogger();
+    const src = createSource({ tables: `${DB}.busy`, 'server-id': '5454', 'scan.incremental.snapshot.chunk.size': 500, 'scan.startup.mode': 'snapshot' }, log);
     let reader: MysqlSourceReader | undefined;
-    const { events } = await runReader(src, { parallelism: 3, logger: log.logger, onReader: (r) => (reader = r as MysqlSourceReader), timeoutMs: 60_000 });
+    const { events } = await runReader(src, { parallelism: 3, logger: log, onReader: (r) => (reader = r as MysqlSourceReader), timeoutMs: 60_000 });
     const [[{ n }]] = (await conn.query(`SELECT COUNT(*) AS n FROM ${DB}.busy`)) as unknown as [[{ n: number }]];
     expect(dataEvents(events).length).toBe(Number(n));
     expect(reader!.inFlightMax).toBe(1);

@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import type { ValuesOutput } from '@cdc/connector-values';
+import { streamChanges } from '@cdc/testkit';
 import { cliTestDatabase, normRows, type Json } from './cli-pipeline.js';
-import { sleep } from './helpers.js';
 
 const DB = 'cdc_mysql_e2e';
 const TABLE = `${DB}.orders`;
@@ -67,24 +67,19 @@ describe('cdc run: MariaDB -> values sink', () => {
     await expectSinkEqualsSource(o);
 
     // 3. a stream of changes; kill -9 after some checkpoints in the middle of it; changes go on while it is down
-    let written = 0;
-    const writer = (async () => {
-      for (let i = 0; i < 300; i++) {
-        const id = 1000 + i;
-        await conn.query(`INSERT INTO ${TABLE} (id, big, amount, extra, at) VALUES (?, ?, ?, ?, ?)`, [id, `1844674407370955${String(i).padStart(4, '0')}`, `${i}.${String(i).padStart(30, '7')}`, i, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`]);
-        if (i % 3 === 0) await conn.query(`UPDATE ${TABLE} SET amount = amount + 1, extra = extra + 1 WHERE id = ?`, [10 + (i % 60)]);
-        if (i % 5 === 0) await conn.query(`DELETE FROM ${TABLE} WHERE id = ?`, [1000 + Math.floor(i / 2)]);
-        if (i % 50 === 25) await conn.query(`UPDATE ${TABLE} SET at = '2026-01-01 00:00:00.000001' WHERE id BETWEEN 1000 AND ?`, [id]);
-        written = i + 1;
-        await sleep(15);
-      }
-    })();
-    p.progress = () => `changes written: ${written}`;
+    const writer = streamChanges(300, async (i) => {
+      const id = 1000 + i;
+      await conn.query(`INSERT INTO ${TABLE} (id, big, amount, extra, at) VALUES (?, ?, ?, ?, ?)`, [id, `1844674407370955${String(i).padStart(4, '0')}`, `${i}.${String(i).padStart(30, '7')}`, i, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`]);
+      if (i % 3 === 0) await conn.query(`UPDATE ${TABLE} SET amount = amount + 1, extra = extra + 1 WHERE id = ?`, [10 + (i % 60)]);
+      if (i % 5 === 0) await conn.query(`DELETE FROM ${TABLE} WHERE id = ?`, [1000 + Math.floor(i / 2)]);
+      if (i % 50 === 25) await conn.query(`UPDATE ${TABLE} SET at = '2026-01-01 00:00:00.000001' WHERE id BETWEEN 1000 AND ?`, [id]);
+    });
+    p.progress = () => `changes written: ${writer.written}`;
     const checkpointAtStart = o.checkpointId;
-    await p.wait(run1, 'checkpoints during the stream of changes', (x) => x.checkpointId >= checkpointAtStart + 3 && written >= 60 && x.tables[TABLE].rowsAsJson.filter((r) => Number(r.id) >= 1000).length >= 20);
-    expect(written, 'killed in the middle of the changes').toBeLessThan(300);
+    await p.wait(run1, 'checkpoints during the stream of changes', (x) => x.checkpointId >= checkpointAtStart + 3 && writer.written >= 60 && x.tables[TABLE].rowsAsJson.filter((r) => Number(r.id) >= 1000).length >= 20);
+    expect(writer.written, 'killed in the middle of the changes').toBeLessThan(300);
     await run1.kill9();
-    await writer;
+    await writer.done;
 
     // 4. restart: resumes from the last checkpoint and ends equal to the source
     const run2 = p.start();

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { isCdcError, type JsonValue, type SourceReader } from '@cdc/core';
-import { admin, captureLogger, dropSlot, createSource, dataEvents, dropDatabase, ensureService, postgresConfig, recreateDatabase, runReader, sleep } from './helpers.js';
+import { admin, dropSlot, createSource, dataEvents, dropDatabase, ensureService, postgresConfig, recreateDatabase, runReader, sleep } from './helpers.js';
+import { createTestLogger } from '@cdc/testkit';
 
 const DB = 'cdc_pg_errors';
 const PG_BIN = process.env.CDC_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -59,13 +60,13 @@ async function failure(p: Promise<unknown>): Promise<Error & { code?: string }> 
 
 /** A reader streaming the table, started and waiting for changes. */
 async function streaming(slot: string, extra: Record<string, unknown> = {}, restoredState?: JsonValue) {
-  const log = captureLogger();
-  const source = createSource(opts(slot, extra), log.logger);
+  const log = createTestLogger();
+  const source = createSource(opts(slot, extra), log);
   const ac = new AbortController();
   const reader: SourceReader = await source.createReader({
     ...(restoredState !== undefined ? { restoredState } : {}),
     signal: ac.signal,
-    logger: log.logger,
+    logger: log,
     metrics: { snapshotProgress: () => undefined, eventTime: () => undefined },
     pipeline: { name: 'test', parallelism: 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
   });

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { ensureService, postgresConfig } from '@cdc/services';
-import { validateOptions, type DataChangeEvent, type Event, type Logger } from '@cdc/core';
-import { createTestLogger, Mirror, readSource } from '@cdc/testkit';
+import type { DataChangeEvent, Event, Logger } from '@cdc/core';
+import { createTestLogger, factoryContext, Mirror, readSource } from '@cdc/testkit';
 import { postgresSourceFactory } from '../src/index.js';
 import type { PostgresDataSource } from '../src/postgres-source.js';
 
@@ -85,27 +85,10 @@ export function useDatabase(database: string, ready: (db: pg.Client) => void | P
   });
 }
 
-export interface Captured {
-  readonly warnings: string[];
-  readonly logger: Logger;
-}
-
-/** A logger that keeps the warn and error messages. */
-export function captureLogger(): Captured {
-  const logger = createTestLogger();
-  return { warnings: logger.warnings, logger };
-}
-
-export function createSource(extra: Record<string, unknown>, logger: Logger = captureLogger().logger): PostgresDataSource {
+/** A source of the shared server with `extra` options, validated and created as the runtime does. */
+export function createSource(extra: Record<string, unknown>, logger: Logger = createTestLogger()): PostgresDataSource {
   const c = postgresConfig();
-  const raw = { hostname: c.host, port: c.port, username: c.user, password: c.password, 'heartbeat.interval': '1s', ...extra };
-  const { options } = validateOptions({ owner: 'postgres', specs: postgresSourceFactory.options, prefixes: postgresSourceFactory.passThroughPrefixes, raw });
-  return postgresSourceFactory.create({
-    identifier: 'postgres',
-    options,
-    pipeline: { name: 'test', parallelism: 1, localTimeZone: 'UTC', schemaChangeBehavior: 'lenient' },
-    logger,
-  }) as PostgresDataSource;
+  return postgresSourceFactory.create(factoryContext(postgresSourceFactory, { hostname: c.host, port: c.port, username: c.user, password: c.password, 'heartbeat.interval': '1s', ...extra }, logger)) as PostgresDataSource;
 }
 
 /** Runs a reader until `until(events)` holds, calling `onBatch` after each batch; fails after `timeoutMs`. */

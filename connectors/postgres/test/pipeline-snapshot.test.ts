@@ -6,15 +6,12 @@
  * the source, nothing lost, no stale row. (A table lock would not do: an ACCESS EXCLUSIVE lock gets a transaction
  * id, and creating the replication slot waits for every transaction with one.)
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { ValuesOutput } from '@cdc/connector-values';
-import { CliRuns, runArgs, waitUntil, writePipeline } from '@cdc/testkit';
-import { cdc, connectorDir, output } from './cli-pipeline.js';
-import { admin, dropDatabase, ensureService, postgresConfig, recreateDatabase } from './helpers.js';
+import { CliRuns, waitUntil } from '@cdc/testkit';
+import { cdc, output, valuesPipeline } from './cli-pipeline.js';
+import { admin, dropDatabase, ensureService, recreateDatabase } from './helpers.js';
 
 const DB = 'cdc_pg_e2e_snap';
 const USER = 'cdc_pg_e2e_snap';
@@ -58,14 +55,9 @@ const sinkRows = (o: ValuesOutput | undefined, t: string) =>
 
 describe('cdc run: PostgreSQL -> values sink, kill -9 mid-snapshot', () => {
   it('restarts the snapshot where the checkpoint left it and ends equal to the source', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cdc-pg-e2e-snap-'));
-    const out = join(dir, 'out.json');
-    const c = postgresConfig();
-    const pipeline = writePipeline(join(dir, 'pipeline.yaml'), {
-      source: {
-        type: 'postgres',
-        hostname: c.host,
-        port: c.port,
+    const { out, args } = valuesPipeline(
+      'postgres e2e snapshot',
+      {
         username: USER,
         password: PASSWORD,
         tables: `${DB}.public.a_first, ${DB}.public.b_second`,
@@ -73,10 +65,8 @@ describe('cdc run: PostgreSQL -> values sink, kill -9 mid-snapshot', () => {
         'debezium.publication.name': 'cdc_pg_e2e_snap_pub',
         'scan.incremental.snapshot.chunk.size': 50,
       },
-      sink: { type: 'values', 'sink.output.file': out },
-      pipeline: { name: 'postgres e2e snapshot', parallelism: 1, 'execution.checkpointing.interval': '100ms' },
-    });
-    const args = runArgs(pipeline, join(dir, 'state'), [connectorDir]);
+      { parallelism: 1, 'execution.checkpointing.interval': '100ms' },
+    );
     // the snapshot will wait for this lock when it reaches the second table
     await locker.query('SELECT pg_advisory_lock(4242)');
     const run1 = started.start(args);

@@ -6,15 +6,12 @@
  * while it is down, a restart, and the sink ends equal to the source table (both read and compared). The slot's
  * confirmed flush LSN moves only after checkpoints.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { ValuesOutput } from '@cdc/connector-values';
-import { CliRuns, runArgs, waitForValue, writePipeline, type CliRun } from '@cdc/testkit';
-import { cdc, connectorDir, output } from './cli-pipeline.js';
-import { postgresConfig, sleep, useDatabase } from './helpers.js';
+import { CliRuns, streamChanges, waitForValue, type CliRun } from '@cdc/testkit';
+import { cdc, output, valuesPipeline } from './cli-pipeline.js';
+import { useDatabase } from './helpers.js';
 
 const DB = 'cdc_pg_e2e';
 const SLOT = 'cdc_pg_e2e_slot';
@@ -88,16 +85,9 @@ const confirmedFlush = async (): Promise<bigint> => {
 
 describe('cdc run: PostgreSQL -> values sink', () => {
   it('snapshot, live changes and column add/drop with exact values; kill -9 mid-stream and restart ends equal to the source', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cdc-pg-e2e-'));
-    const out = join(dir, 'out.json');
-    const c = postgresConfig();
-    const pipeline = writePipeline(join(dir, 'pipeline.yaml'), {
-      source: {
-        type: 'postgres',
-        hostname: c.host,
-        port: c.port,
-        username: c.user,
-        password: c.password,
+    const { out, args } = valuesPipeline(
+      'postgres e2e',
+      {
         tables: `${DB}.public.orders`,
         'slot.name': SLOT,
         'decoding.plugin.name': 'pgoutput',
@@ -106,10 +96,8 @@ describe('cdc run: PostgreSQL -> values sink', () => {
         'scan.lsn-commit.checkpoints-num-delay': 1,
         'heartbeat.interval': '500ms',
       },
-      sink: { type: 'values', 'sink.output.file': out },
-      pipeline: { name: 'postgres e2e', parallelism: 2, 'schema.change.behavior': 'evolve', 'execution.checkpointing.interval': '200ms' },
-    });
-    const args = runArgs(pipeline, join(dir, 'state'), [connectorDir]);
+      { parallelism: 2, 'schema.change.behavior': 'evolve', 'execution.checkpointing.interval': '200ms' },
+    );
 
     // 1. snapshot, exact values
     const run1 = started.start(args);
@@ -148,28 +136,23 @@ describe('cdc run: PostgreSQL -> values sink', () => {
     await expectSinkEqualsSource(o);
 
     // 3. a stream of changes; kill -9 after some checkpoints in the middle of it; changes go on while it is down
-    let written = 0;
-    const writer = (async () => {
-      for (let i = 0; i < 300; i++) {
-        const id = 1000 + i;
-        await db.query(`INSERT INTO ${TABLE} (id, big, amount, extra, at, atz) VALUES ($1, $2, $3, $4, $5, $6)`, [
-          id, `92233720368547${String(i).padStart(5, '0')}`, `${i}.${String(i).padStart(10, '7')}`, i, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`, `2025-03-04 05:06:07.${String(i).padStart(6, '1')}+03`,
-        ]);
-        if (i % 3 === 0) await db.query(`UPDATE ${TABLE} SET amount = amount + 1, extra = coalesce(extra, 0) + 1 WHERE id = $1`, [10 + (i % 60)]);
-        if (i % 5 === 0) await db.query(`DELETE FROM ${TABLE} WHERE id = $1`, [1000 + Math.floor(i / 2)]);
-        if (i % 50 === 25) await db.query(`UPDATE ${TABLE} SET at = '2026-01-01 00:00:00.000001' WHERE id BETWEEN 1000 AND $1`, [id]);
-        written = i + 1;
-        await sleep(15);
-      }
-    })();
-    progress = () => `changes written: ${written}`;
+    const writer = streamChanges(300, async (i) => {
+      const id = 1000 + i;
+      await db.query(`INSERT INTO ${TABLE} (id, big, amount, extra, at, atz) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        id, `92233720368547${String(i).padStart(5, '0')}`, `${i}.${String(i).padStart(10, '7')}`, i, `2025-03-04 05:06:07.${String(i).padStart(6, '0')}`, `2025-03-04 05:06:07.${String(i).padStart(6, '1')}+03`,
+      ]);
+      if (i % 3 === 0) await db.query(`UPDATE ${TABLE} SET amount = amount + 1, extra = coalesce(extra, 0) + 1 WHERE id = $1`, [10 + (i % 60)]);
+      if (i % 5 === 0) await db.query(`DELETE FROM ${TABLE} WHERE id = $1`, [1000 + Math.floor(i / 2)]);
+      if (i % 50 === 25) await db.query(`UPDATE ${TABLE} SET at = '2026-01-01 00:00:00.000001' WHERE id BETWEEN 1000 AND $1`, [id]);
+    });
+    progress = () => `changes written: ${writer.written}`;
     const checkpointAtStart = o.checkpointId;
-    await wait(out, (x) => x.checkpointId >= checkpointAtStart + 3 && written >= 60 && x.tables[TABLE].rowsAsJson.filter((r) => Number(r.id) >= 1000).length >= 20, 'checkpoints during the stream of changes', run1);
-    expect(written, 'killed in the middle of the changes').toBeLessThan(300);
+    await wait(out, (x) => x.checkpointId >= checkpointAtStart + 3 && writer.written >= 60 && x.tables[TABLE].rowsAsJson.filter((r) => Number(r.id) >= 1000).length >= 20, 'checkpoints during the stream of changes', run1);
+    expect(writer.written, 'killed in the middle of the changes').toBeLessThan(300);
     await run1.kill9();
     // the slot moved on after checkpoints only (never past what the sink committed)
     expect(await confirmedFlush()).toBeGreaterThan(flushAfterSnapshot);
-    await writer;
+    await writer.done;
 
     // 4. restart: resumes from the last checkpoint and ends equal to the source
     const run2 = started.start(args);

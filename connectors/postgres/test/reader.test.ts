@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { DataChangeEvent, Event } from '@cdc/core';
-import { Mirror, admin, dropSlot, captureLogger, createSource, dataEvents, runReader, useDatabase, sleep } from './helpers.js';
+import { Mirror, admin, dropSlot, createSource, dataEvents, runReader, useDatabase, sleep } from './helpers.js';
+import { createTestLogger } from '@cdc/testkit';
 
 const DB = 'cdc_pg_reader';
 let db: pg.Client;
@@ -122,11 +123,11 @@ describe('postgres reader', () => {
     const big = Array.from({ length: 5000 }, (_, i) => `w${i * 7919}`).join(' ');
     await db.query(`INSERT INTO toasty VALUES (1, 0, $1, $2)`, [big, JSON.stringify({ big })]);
     await db.query(`INSERT INTO toasty_full VALUES (1, 0, $1)`, [big]);
-    const log = captureLogger();
-    const source = createSource(opts('cdc_pg_toast', 'public.toasty\\.*'), log.logger);
+    const log = createTestLogger();
+    const source = createSource(opts('cdc_pg_toast', 'public.toasty\\.*'), log);
     let done = false;
     const res = await runReader(source, {
-      logger: log.logger,
+      logger: log,
       onBatch: async (_n, ev) => {
         if (!done && dataEvents(ev).length === 2) {
           done = true;
@@ -154,11 +155,11 @@ describe('postgres reader', () => {
   it('schema changes from relation messages: add, drop, rename, type change; delete carries the key', async () => {
     await db.query(`CREATE TABLE evolving (id int PRIMARY KEY, a int, b text)`);
     await db.query(`INSERT INTO evolving VALUES (1, 1, 'one')`);
-    const log = captureLogger();
-    const source = createSource(opts('cdc_pg_evolve', 'public.evolving'), log.logger);
+    const log = createTestLogger();
+    const source = createSource(opts('cdc_pg_evolve', 'public.evolving'), log);
     let step = 0;
     const res = await runReader(source, {
-      logger: log.logger,
+      logger: log,
       // each step waits for the previous one to arrive: the catalog then still matches the relation message,
       // and its attribute numbers tell a rename from a drop + add
       onBatch: async (_n, ev) => {

@@ -9,8 +9,8 @@ import type mysql from 'mysql2/promise';
 import { DataTypes, Events, isCdcError, schema, tableId, type JsonValue, type Schema } from '@cdc/core';
 import { createTestLogger, factoryContext } from '@cdc/testkit';
 import { mariadbConfig } from '@cdc/services';
-import { describeTable, feConnection, readCoreRows, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
-import { openWriter, useEmulator, writerContext } from '../../doris/test/emulator-fixture.js';
+import { describeTable, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
+import { openTable, rowsById, useEmulator, writerContext } from '../../doris/test/emulator-fixture.js';
 import { starRocksSinkFactory } from '../src/index.js';
 
 process.env.CDC_STARROCKS_RETRY_BASE_MS = '20';
@@ -37,16 +37,8 @@ const T: Schema = schema({
   primaryKeys: ['id'],
 });
 
-let n = 0;
-async function open(e: Emulator, extra: Record<string, unknown> = {}, s: Schema = T) {
-  const logger = createTestLogger();
-  const sink = starRocksSinkFactory.create(factoryContext(starRocksSinkFactory, options(e, extra), logger));
-  const id = tableId(DB, `t${++n}`);
-  const writer = await openWriter(sink, id, s, logger);
-  return { sink, writer, id };
-}
-
-const rows = async (table: string) => ((await readCoreRows(fe, DB, table)) ?? []).sort((a, b) => Number(a.id) - Number(b.id));
+const open = (e: Emulator, extra: Record<string, unknown> = {}, s: Schema = T) => openTable(starRocksSinkFactory, options(e, extra), DB, s);
+const rows = (table: string) => rowsById(fe, DB, table);
 
 describe('starrocks sink against emulator faults', () => {
   it('transaction loads are retried under the same label after a 503, a lost connection and an internal Fail', async () => {

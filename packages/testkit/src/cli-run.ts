@@ -146,6 +146,34 @@ export async function waitForValue<T>(
   return last!;
 }
 
+export interface ChangeStream {
+  /** How many changes are written so far. */
+  readonly written: number;
+  /** Resolves when all are written; rejects with the first write that failed. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * Makes `count` changes in the background, `change(0)` to `change(count - 1)` one after the other with `pauseMs`
+ * between them: a stream of source changes that goes on while a test kills `cdc run` and starts it again.
+ */
+export function streamChanges(count: number, change: (i: number) => Promise<void>, pauseMs = 15): ChangeStream {
+  let written = 0;
+  const done = (async () => {
+    for (let i = 0; i < count; i++) {
+      await change(i);
+      written = i + 1;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  })();
+  return {
+    get written() {
+      return written;
+    },
+    done,
+  };
+}
+
 /** `read()`, or undefined when it throws: a file the run has not written yet (or is rewriting) reads as nothing. */
 export function tryRead<T>(read: () => T): T | undefined {
   try {

@@ -9,6 +9,6 @@ export { describeSourceConformance, type SourceConformanceSpec, type SourceConfo
 export { createTestLogger, factoryContext, TEST_PIPELINE, type TestLogger } from './context.js';
 export { canonicalValue, diffRows, representationProblem } from './rows.js';
 export { ALL_TYPES, ALL_TYPES_ROWS, EVOLVING, SOURCE_ROWS, SOURCE_TABLE } from './fixtures.js';
-export { cdcFromBin, cdcFromSource, CliRuns, pipelineYaml, runArgs, startCli, stderrTail, tryRead, waitForValue, waitUntil, writePipeline, type CdcCommand, type CliResult, type CliRun, type PipelineDefinition, type PipelineSection, type WaitOptions } from './cli-run.js';
+export { cdcFromBin, cdcFromSource, CliRuns, pipelineYaml, runArgs, startCli, stderrTail, streamChanges, tryRead, waitForValue, waitUntil, writePipeline, type CdcCommand, type CliResult, type ChangeStream, type CliRun, type PipelineDefinition, type PipelineSection, type WaitOptions } from './cli-run.js';
 export { readSource, type ReadSourceOptions, type ReadSourceResult } from './read-source.js';
 export { Mirror } from './mirror.js';

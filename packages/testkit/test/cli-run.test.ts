@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CliRuns, pipelineYaml, runArgs, startCli, waitForValue, waitUntil, writePipeline, type CdcCommand } from '../src/index.js';
+import { CliRuns, pipelineYaml, runArgs, startCli, streamChanges, waitForValue, waitUntil, writePipeline, type CdcCommand } from '../src/index.js';
 
 /** A stand-in for the cdc CLI: node running `script` (the CLI's arguments follow it in process.argv). */
 const fake = (script: string): CdcCommand => ({ argv: [process.execPath, '-e', script], cwd: process.cwd() });
@@ -41,6 +41,21 @@ describe('cli runs', () => {
     let n = 0;
     expect(await waitForValue('three', () => (++n % 2 ? undefined : n), (v) => v >= 3, { intervalMs: 1 })).toBe(4);
     await expect(waitForValue('never', () => 1, (v) => v > 1, { timeoutMs: 30, intervalMs: 5, detail: (last) => `last ${last}` })).rejects.toThrow(/waiting for never; last 1/);
+  });
+});
+
+describe('streamChanges', () => {
+  it('makes the changes in order in the background, counting them; done rejects with a failed change', async () => {
+    const seen: number[] = [];
+    const s = streamChanges(5, async (i) => void seen.push(i), 1);
+    expect(s.written).toBe(0);
+    await s.done;
+    expect([seen, s.written]).toEqual([[0, 1, 2, 3, 4], 5]);
+    const failing = streamChanges(5, async (i) => {
+      if (i === 2) throw new Error('no connection');
+    }, 1);
+    await expect(failing.done).rejects.toThrow('no connection');
+    expect(failing.written).toBe(2);
   });
 });
 
