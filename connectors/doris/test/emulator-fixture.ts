@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import type mysql from 'mysql2/promise';
-import { Events, tableId, type DataSink, type Logger, type Schema, type SinkFactory, type SinkWriter, type SinkWriterContext, type TableId } from '@cdc/core';
+import { DataTypes, Events, schema, tableId, type DataSink, type Logger, type Schema, type SinkFactory, type SinkWriter, type SinkWriterContext, type TableId } from '@cdc/core';
 import { createTestLogger, factoryContext, TEST_PIPELINE } from '@cdc/testkit';
 import { ensureService, mariadbConfig } from '@cdc/services';
 import { feConnection, readCoreRows, startEmulator, type Emulator, type FlavourKind } from '@cdc/stream-load-emulator';
@@ -46,6 +46,15 @@ export async function openWriter(sink: DataSink, id: TableId, s: Schema, logger:
   await writer.write([Events.createTable(id, s)]);
   return writer;
 }
+
+/** The table most sink tests write: id BIGINT NOT NULL key, name VARCHAR(2) (6 bytes in the created table). */
+export const ID_NAME: Schema = schema({
+  columns: [
+    { name: 'id', type: DataTypes.BIGINT(false) },
+    { name: 'name', type: DataTypes.VARCHAR(2) },
+  ],
+  primaryKeys: ['id'],
+});
 
 let tables = 0;
 /** A new table id `t<n>` in `db`, n counted per test file. */

@@ -11,7 +11,7 @@ import { Events, isCdcError, schema, tableId, DataTypes, type JsonValue, type Sc
 import { createTestLogger, factoryContext } from '@cdc/testkit';
 import { mariadbConfig } from '@cdc/services';
 import { describeTable, feConnection, readCoreRows, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
-import { newTableId, openTable, rowsById, useEmulator, writerContext } from './emulator-fixture.js';
+import { ID_NAME, newTableId, openTable, rowsById, useEmulator, writerContext } from './emulator-fixture.js';
 import { dorisSinkFactory } from '../src/index.js';
 
 process.env.CDC_DORIS_RETRY_BASE_MS = '20';
@@ -31,13 +31,7 @@ const options = (e: Emulator, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const T: Schema = schema({
-  columns: [
-    { name: 'id', type: DataTypes.BIGINT(false) },
-    { name: 'name', type: DataTypes.VARCHAR(2) },
-  ],
-  primaryKeys: ['id'],
-});
+const T = ID_NAME;
 
 const open = (e: Emulator, extra: Record<string, unknown> = {}, s: Schema = T) => openTable(dorisSinkFactory, options(e, extra), DB, s);
 const rows = (table: string) => rowsById(fe, DB, table);

@@ -10,7 +10,7 @@ import { DataTypes, Events, isCdcError, schema, tableId, type JsonValue, type Sc
 import { createTestLogger, factoryContext } from '@cdc/testkit';
 import { mariadbConfig } from '@cdc/services';
 import { describeTable, startEmulator, type Emulator } from '@cdc/stream-load-emulator';
-import { openTable, rowsById, useEmulator, writerContext } from '../../doris/test/emulator-fixture.js';
+import { ID_NAME, openTable, rowsById, useEmulator, writerContext } from '../../doris/test/emulator-fixture.js';
 import { starRocksSinkFactory } from '../src/index.js';
 
 process.env.CDC_STARROCKS_RETRY_BASE_MS = '20';
@@ -29,13 +29,7 @@ const options = (e: Emulator, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const T: Schema = schema({
-  columns: [
-    { name: 'id', type: DataTypes.BIGINT(false) },
-    { name: 'name', type: DataTypes.VARCHAR(2) },
-  ],
-  primaryKeys: ['id'],
-});
+const T = ID_NAME;
 
 const open = (e: Emulator, extra: Record<string, unknown> = {}, s: Schema = T) => openTable(starRocksSinkFactory, options(e, extra), DB, s);
 const rows = (table: string) => rowsById(fe, DB, table);
