@@ -102,7 +102,7 @@ export class CliRuns {
 }
 
 export interface WaitOptions {
-  /** Runs that must stay up meanwhile: one that exits fails the wait with its stderr. */
+  /** Runs that must stay up meanwhile: one that exits (or is killed) fails the wait with its stderr. */
   readonly runs?: readonly CliRun[];
   /** Default 60 s. */
   readonly timeoutMs?: number;
@@ -121,7 +121,7 @@ export async function waitUntil(what: string, ok: () => boolean | Promise<boolea
   const deadline = Date.now() + timeoutMs;
   const runs = opts.runs ?? [];
   while (!(await ok())) {
-    for (const r of runs) if (r.child.exitCode !== null) throw new Error(`cdc run exited (${r.child.exitCode}) while waiting for ${what}:\n${stderrTail(r)}`);
+    for (const r of runs) if (!r.running()) throw new Error(`cdc run exited (${r.child.exitCode ?? r.child.signalCode}) while waiting for ${what}:\n${stderrTail(r)}`);
     if (Date.now() > deadline) {
       const detail = opts.detail ? `; ${await opts.detail()}` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}\n${runs.map((r) => stderrTail(r, 3000)).join('\n')}`);

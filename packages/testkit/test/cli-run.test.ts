@@ -37,6 +37,9 @@ describe('cli runs', () => {
   it('waitUntil fails when a run exits, and after the time limit naming what it waited for and the detail', async () => {
     const dying = startCli(fake(`console.error('fatal: no such table'); process.exit(2);`), []);
     await expect(waitUntil('the snapshot', () => false, { runs: [dying], timeoutMs: 20_000 })).rejects.toThrow(/cdc run exited \(2\) while waiting for the snapshot:\nfatal: no such table/);
+    const killed = startCli(forever, []);
+    killed.child.kill('SIGKILL');
+    await expect(waitUntil('a checkpoint', () => false, { runs: [killed], timeoutMs: 20_000 })).rejects.toThrow(/cdc run exited \(SIGKILL\) while waiting for a checkpoint/);
     await expect(waitUntil('nothing', () => false, { timeoutMs: 50, intervalMs: 10, detail: () => 'last seen: 0 rows' })).rejects.toThrow(/timed out after 50 ms waiting for nothing; last seen: 0 rows/);
     let n = 0;
     expect(await waitForValue('three', () => (++n % 2 ? undefined : n), (v) => v >= 3, { intervalMs: 1 })).toBe(4);
