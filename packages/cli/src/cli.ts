@@ -7,6 +7,7 @@ import { connectorsCommand } from './commands/connectors.js';
 import { newCommand } from './commands/new.js';
 import { runCommand } from './commands/run.js';
 import type { Io } from './io.js';
+import { tuneV8ForPipelines } from './v8-tuning.js';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
@@ -117,6 +118,7 @@ function defaultIo(): Io {
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
+  tuneV8ForPipelines();
   let verbose = argv.includes('--verbose');
   try {
     const args = parse(argv);
