@@ -4,12 +4,12 @@
  *
  *   node --conditions=source --import tsx connectors/mysql/bench/snapshot-reader.ts <db.table> [parallelism]
  */
-import { setFlagsFromString } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { benchReader } from './bench-source.js';
+import { tuneV8ForPipelines } from '@cdc/runtime';
 
-// the V8 settings of the cdc CLI (packages/cli/src/v8-tuning.ts): measure what a pipeline process runs
-setFlagsFromString('--no-allocation-site-pretenuring');
+// the V8 settings of the cdc CLI: measure what a pipeline process runs
+tuneV8ForPipelines();
 
 const [table, par = '1'] = process.argv.slice(2);
 const parallelism = Number(par);

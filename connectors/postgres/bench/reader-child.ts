@@ -3,15 +3,15 @@
  * of an existing slot from its confirmed position) until it has emitted the expected number of data events,
  * then prints {events, secs, peakRssMb} as JSON.
  */
-import { setFlagsFromString } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { validateOptions, type SourceReaderContext } from '@cdc/core';
 import { postgresConfig } from '@cdc/services';
 import { postgresSourceFactory } from '../src/index.js';
 import { BENCH_DB } from './bench-lib.js';
+import { tuneV8ForPipelines } from '@cdc/runtime';
 
-// the V8 settings of the cdc CLI (packages/cli/src/v8-tuning.ts): measure what a pipeline process runs
-setFlagsFromString('--no-allocation-site-pretenuring');
+// the V8 settings of the cdc CLI: measure what a pipeline process runs
+tuneV8ForPipelines();
 
 const job = JSON.parse(process.argv[2]) as { kind: 'snapshot' | 'stream'; table: string; slot?: string; expect: number; parallelism?: number };
 const c = postgresConfig();

@@ -1,13 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRequire } from 'node:module';
 import { ConfigError, describeError, isCdcError, isUsageError } from '@cdc/core';
+import { tuneV8ForPipelines } from '@cdc/runtime';
 import { catalogCommand } from './commands/catalog.js';
 import { checkCommand } from './commands/check.js';
 import { connectorsCommand } from './commands/connectors.js';
 import { newCommand } from './commands/new.js';
 import { runCommand } from './commands/run.js';
 import type { Io } from './io.js';
-import { tuneV8ForPipelines } from './v8-tuning.js';
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 

@@ -10,3 +10,4 @@ export * from './writer-channel.js';
 export * from './metrics.js';
 export * from './prepare.js';
 export * from './runner.js';
+export * from './v8-tuning.js';

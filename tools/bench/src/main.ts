@@ -2,7 +2,6 @@
  * `npm run bench -- <name> [args]`: runs one benchmark, prints each figure as it comes, then one JSON line
  * with the ratios (ours / reference measured in the same run) and the machine.
  */
-import { setFlagsFromString } from 'node:v8';
 import { cpus, totalmem } from 'node:os';
 import { peakRssMb, type Benchmark } from './bench.js';
 import { mysqlBinlogBenchmark, mysqlSnapshotBenchmark } from './benchmarks/mysql.js';
@@ -11,9 +10,10 @@ import { elasticsearchBenchmark } from './benchmarks/elasticsearch.js';
 import { postgresSnapshotBenchmark, postgresStreamBenchmark } from './benchmarks/postgres.js';
 import { runtimeBenchmark } from './benchmarks/runtime.js';
 import { dorisBenchmark } from './benchmarks/doris.js';
+import { tuneV8ForPipelines } from '@cdc/runtime';
 
-// the V8 settings of the cdc CLI (packages/cli/src/v8-tuning.ts): measure what a pipeline process runs
-setFlagsFromString('--no-allocation-site-pretenuring');
+// the V8 settings of the cdc CLI: measure what a pipeline process runs
+tuneV8ForPipelines();
 
 const BENCHMARKS: readonly Benchmark[] = [runtimeBenchmark, mysqlSnapshotBenchmark, mysqlBinlogBenchmark, kafkaBenchmark, elasticsearchBenchmark, postgresSnapshotBenchmark, postgresStreamBenchmark, dorisBenchmark];
 
