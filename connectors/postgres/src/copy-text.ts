@@ -104,6 +104,17 @@ export function unescapeCopy(s: string): string {
   return out;
 }
 
+/** Splits a COPY text-format row (without its newline) into fields; null for `\N`. */
+export function splitCopyRow(line: string): (string | null)[] {
+  const fields = line.split('\t');
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    if (f.length === 2 && f === '\\N') (fields as (string | null)[])[i] = null;
+    else if (f.includes('\\')) fields[i] = unescapeCopy(f);
+  }
+  return fields;
+}
+
 type SliceBuffer = Buffer & { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
 
 /**

@@ -7,18 +7,6 @@
 import type pg from 'pg';
 import { PG_EPOCH_MICROS } from './pgoutput.js';
 import type { Lsn } from './lsn.js';
-import { unescapeCopy } from './copy-text.js';
-
-/** Splits a COPY text-format row (without its newline) into fields; null for `\N`. */
-export function splitCopyRow(line: string): (string | null)[] {
-  const fields = line.split('\t');
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    if (f.length === 2 && f === '\\N') (fields as (string | null)[])[i] = null;
-    else if (f.includes('\\')) fields[i] = unescapeCopy(f);
-  }
-  return fields;
-}
 
 /**
  * Joins socket chunks into whole protocol messages. A message larger than a chunk (a big value) is gathered
@@ -85,18 +73,6 @@ function errorFromResponse(buf: Buffer, start: number, end: number): Error & { c
   e.code = fields.C;
   e.severity = fields.S;
   return e;
-}
-
-/**
- * `COPY ... TO STDOUT` read straight from the socket of an idle pg client: the rows are split where they lie in
- * the socket buffers instead of going through pg's message objects (one per row), which made the snapshot
- * several times slower than psql. pg's own listeners are put back after ReadyForQuery.
- */
-export function copyOutRaw(client: pg.Client, sql: string, onRow: (fields: (string | null)[]) => void): CopyOut {
-  return copyOut(client, sql, (buf, start, end, hasBackslash) => {
-    const line = (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end);
-    onRow(hasBackslash ? splitCopyRow(line) : line.split('\t'));
-  });
 }
 
 /**
@@ -287,7 +263,7 @@ export class ReplicationStream {
 
   /**
    * Sends START_REPLICATION; resolves when the server has started streaming (CopyBothResponse). The copy-both
-   * stream is read straight from the socket (like copyOutRaw): pg is not used on this connection afterwards.
+   * stream is read straight from the socket (like copyOut): pg is not used on this connection afterwards.
    */
   start(): Promise<void> {
     const sock = (this.client as unknown as { connection: { stream: RawSocket } }).connection.stream;
