@@ -170,12 +170,6 @@ export function readTimestamp2Micros(buf: Uint8Array, pos: number, fsp: number):
   return readFrac(buf, pos + 4, fsp);
 }
 
-/** TIMESTAMP2: epoch seconds (4 bytes big-endian) + fraction. Returns [seconds, micros]. */
-export function readTimestamp2(buf: Uint8Array, pos: number, fsp: number): [number, number] {
-  const secs = ((buf[pos] << 24) >>> 0) + ((buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3]);
-  return [secs, readFrac(buf, pos + 4, fsp)];
-}
-
 /**
  * Epoch seconds + microseconds -> 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z' (UTC), the in-memory form of TIMESTAMP_LTZ.
  * 0 seconds is MySQL's zero TIMESTAMP: returned as '0000-00-00 00:00:00' (the caller applies the zero-date rule).
