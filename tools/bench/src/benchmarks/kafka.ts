@@ -8,10 +8,11 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { column, DataTypes as T, defineSource, Events, schema, tableId, type Event, type SourceBatch } from '@cdc/core';
+import { column, DataTypes as T, Events, schema, tableId, type Event } from '@cdc/core';
 import { memoryLogger, parsePipelineYaml, preparePipeline, runPipeline, staticResolver } from '@cdc/runtime';
 import { kafkaSinkFactory, tableCodec, DEFAULT_ENCODING } from '../../../../connectors/kafka/src/index.js';
 import { argNumber, type Benchmark } from '../bench.js';
+import { generatorSource } from '../generator-source.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', '..');
 const script = join(root, 'tools', 'services', 'kafka');
@@ -77,24 +78,7 @@ export const kafkaBenchmark: Benchmark = {
     const size = averageRecordSize(total);
     report({ name: 'average record size (key + value)', value: size, unit: 'bytes' });
 
-    const source = defineSource({
-      identifier: 'bench-gen',
-      options: [],
-      create: () => ({
-        metadata: () => ({ listTables: async () => [table], getTableSchema: async () => tableSchema }),
-        createReader: () => ({
-          async *read(): AsyncIterable<SourceBatch> {
-            let n = 0;
-            for (const events of batches(total)) {
-              n += events.length;
-              const at = n;
-              yield { events, state: () => ({ at }) };
-            }
-          },
-          close: async () => undefined,
-        }),
-      }),
-    });
+    const source = generatorSource(table, tableSchema, () => batches(total));
     const def = parsePipelineYaml(
       `source:\n  type: bench-gen\nsink:\n  type: kafka\n  properties.bootstrap.servers: ${BOOTSTRAP}\n  value.format: debezium-json\n  key.format: json\npipeline:\n  name: kafka bench\n  execution.checkpointing.interval: 5s\n`,
     );

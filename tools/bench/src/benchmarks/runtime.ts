@@ -3,9 +3,10 @@
  * partitioner, writer channels, checkpoints) into a sink that drops them, as a ratio to a raw loop handing
  * the same batches to the same sink directly.
  */
-import { column, DataTypes as T, defineSink, defineSource, Events, schema, tableId, type Event, type SourceBatch } from '@cdc/core';
+import { column, DataTypes as T, defineSink, Events, schema, tableId, type Event } from '@cdc/core';
 import { memoryLogger, parsePipelineYaml, preparePipeline, runPipeline, staticResolver } from '@cdc/runtime';
 import { argNumber, type Benchmark } from '../bench.js';
+import { generatorSource } from '../generator-source.js';
 
 const table = tableId('bench', 'orders');
 const tableSchema = schema({
@@ -39,24 +40,7 @@ export const runtimeBenchmark: Benchmark = {
     const rawRate = total / ((performance.now() - t0) / 1000);
     report({ name: 'raw loop', value: Math.round(rawRate), unit: 'events/s' });
 
-    const source = defineSource({
-      identifier: 'bench-gen',
-      options: [],
-      create: () => ({
-        metadata: () => ({ listTables: async () => [table], getTableSchema: async () => tableSchema }),
-        createReader: () => ({
-          async *read(): AsyncIterable<SourceBatch> {
-            let n = 0;
-            for (const events of batches(total)) {
-              n += events.length;
-              const at = n;
-              yield { events, state: () => ({ at }) };
-            }
-          },
-          close: async () => undefined,
-        }),
-      }),
-    });
+    const source = generatorSource(table, tableSchema, () => batches(total));
     const sink = defineSink({
       identifier: 'bench-null',
       options: [],
