@@ -7,7 +7,6 @@ export { mapPgError } from './postgres-errors.js';
 export { mapType, parseArray, type PgTypeInfo } from './postgres-types.js';
 export { decodePgOutput, UNCHANGED_TOAST, type PgOutputMessage } from './pgoutput.js';
 export { ReplicationStream } from './pg-wire.js';
-export { splitCopyRow } from './copy-text.js';
 export { formatLsn, parseLsn, type Lsn } from './lsn.js';
 
 import { postgresSourceFactory } from './postgres-factory.js';

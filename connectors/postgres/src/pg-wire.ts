@@ -76,16 +76,18 @@ function errorFromResponse(buf: Buffer, start: number, end: number): Error & { c
 }
 
 /**
- * Receives one COPY text row: its bytes [start, end) of `buf` without the newline; `hasBackslash` false promises
- * that the row has no backslash (no NULL, no escape). The bytes are only valid during the call.
+ * Receives one tuple of a binary COPY: its bytes [start, end) of `buf` (field count, then length-prefixed fields).
+ * The bytes are only valid during the call.
  */
-export type CopyRowBytes = (buf: Buffer, start: number, end: number, hasBackslash: boolean) => void;
+export type CopyRowBytes = (buf: Buffer, start: number, end: number) => void;
 
 /**
- * `COPY ... TO STDOUT` (text format) with the rows handed over as bytes where they lie in the socket buffers.
- * Copies started on a client before the previous one ended are pipelined: their queries are sent at once and the
- * server goes on with the next one while the rows of the previous one are still being decoded here (the server
- * would otherwise sit idle at the end of every chunk until its whole backlog had been read).
+ * `COPY ... TO STDOUT (FORMAT binary)` with the tuples handed over as bytes where they lie in the socket buffers
+ * (the server sends one tuple per CopyData message; the file header comes before the first tuple, the trailer in
+ * a message of its own). Copies started on a client before the previous one ended are pipelined: their queries are
+ * sent at once and the server goes on with the next one while the rows of the previous one are still being
+ * decoded here (the server would otherwise sit idle at the end of every chunk until its whole backlog had been
+ * read).
  */
 export function copyOut(client: pg.Client, sql: string, onRow: CopyRowBytes): CopyOut {
   let q = queues.get(client);
@@ -96,10 +98,21 @@ export function copyOut(client: pg.Client, sql: string, onRow: CopyRowBytes): Co
   return q.add(sql, onRow);
 }
 
+/** 'PGCOPY\n\xff\r\n\0', the first bytes of a binary COPY. */
+const BINARY_SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
+
+/** The position after the binary COPY header (signature, flags, header extension) at `start`. */
+function skipBinaryHeader(buf: Buffer, start: number, end: number): number {
+  if (end - start < 19 || BINARY_SIGNATURE.compare(buf, start, start + 11) !== 0) throw new TypeError('the COPY data does not start with the binary COPY signature');
+  return start + 19 + buf.readInt32BE(start + 15);
+}
+
 const queues = new WeakMap<pg.Client, CopyQueue>();
 
 interface PendingCopy {
   readonly onRow: CopyRowBytes;
+  /** The header (in the first CopyData) has been read. */
+  started: boolean;
   rows: number;
   error: unknown;
   resolve(rows: number): void;
@@ -120,7 +133,7 @@ class CopyQueue {
 
   add(sql: string, onRow: CopyRowBytes): CopyOut {
     if (!this.pending.length) this.takeOver();
-    const done = new Promise<number>((resolve, reject) => this.pending.push({ onRow, rows: 0, error: undefined, resolve, reject }));
+    const done = new Promise<number>((resolve, reject) => this.pending.push({ onRow, started: false, rows: 0, error: undefined, resolve, reject }));
     const len = Buffer.byteLength(sql) + 5;
     const q = Buffer.alloc(1 + len);
     q[0] = 0x51; // Q
@@ -183,20 +196,24 @@ class CopyQueue {
     if (!buf) return;
     let off = 0;
     const n = buf.length;
-    // position of the next backslash: rows without one (no NULL, no escape) need no field-by-field look
-    let bs = -2;
     let cur = this.pending[0];
     while (n - off >= 5) {
       const type = buf[off];
       const end = off + 1 + buf.readInt32BE(off + 1);
       if (end > n) break;
       const start = off + 5;
-      if (type === 0x64 /* d: CopyData, one row */) {
+      if (type === 0x64 /* d: CopyData, one tuple (the first after the header; the trailer alone) */) {
         if (!cur.error) {
           try {
-            if (bs !== -1 && bs < start) bs = buf.indexOf(92, start);
-            cur.onRow(buf, start, buf[end - 1] === 10 ? end - 1 : end, bs >= 0 && bs < end);
-            cur.rows++;
+            let at = start;
+            if (!cur.started) {
+              cur.started = true;
+              at = skipBinaryHeader(buf, start, end);
+            }
+            if (at < end && !(end - at === 2 && buf[at] === 0xff && buf[at + 1] === 0xff)) {
+              cur.onRow(buf, at, end);
+              cur.rows++;
+            }
           } catch (e) {
             cur.error = e;
           }

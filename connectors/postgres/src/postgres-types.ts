@@ -4,7 +4,7 @@
  * extra_float_digits 3, so the text forms parsed here are the only ones that can arrive.
  */
 import { DataTypes, MAX_SOURCE_DECIMAL_PRECISION, withNullability, type DataType, type Logger } from '@cdc/core';
-import { FieldKind } from './copy-text.js';
+import { FieldKind } from './copy-binary.js';
 
 /** A pg_type row, enough to map a type: domains to their base type, arrays to their element type. */
 export interface PgTypeInfo {
@@ -26,7 +26,7 @@ export type Converter = (text: string) => unknown;
 export interface MappedType {
   readonly type: DataType;
   readonly convert: Converter;
-  /** How the snapshot's COPY decoder reads the column's bytes (ints without a string, ASCII types as latin1). */
+  /** How the snapshot's binary COPY decoder reads the column (FORMATTED: through `convert`, from its text). */
   readonly kind: FieldKind;
 }
 
@@ -76,40 +76,41 @@ export function mapType(oid: number, typmod: number, nullable: boolean, lookup: 
 
 function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: Unrepresentable, depth: number): MappedType {
   const info = lookup(oid);
-  if (!info) return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
+  if (!info) return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.FORMATTED };
   if (info.typtype === 'd' && depth < 10) return mapTypeInner(info.baseOid, typmod >= 0 ? typmod : info.baseTypmod, lookup, report, depth + 1);
   if (info.typtype === 'e') return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
   if (info.category === 'A' && info.elemOid !== 0 && depth < 10) {
     const el = mapTypeInner(info.elemOid, typmod, lookup, report, depth + 1);
     const delim = info.delim || ',';
-    return { type: DataTypes.ARRAY(el.type), convert: (s) => mapArray(parseArray(s, delim), el.convert), kind: FieldKind.OTHER };
+    return { type: DataTypes.ARRAY(el.type), convert: (s) => mapArray(parseArray(s, delim), el.convert), kind: FieldKind.FORMATTED };
   }
   switch (info.name) {
     case 'bool':
       return { type: DataTypes.BOOLEAN(), convert: (s) => s === 't' || s === 'true', kind: FieldKind.BOOL };
     case 'int2':
-      return { type: DataTypes.SMALLINT(), convert: Number, kind: FieldKind.INT };
+      return { type: DataTypes.SMALLINT(), convert: Number, kind: FieldKind.INT2 };
     case 'int4':
-      return { type: DataTypes.INT(), convert: Number, kind: FieldKind.INT };
+      return { type: DataTypes.INT(), convert: Number, kind: FieldKind.INT4 };
     case 'int8':
       return { type: DataTypes.BIGINT(), convert: toBigInt, kind: FieldKind.INT8 };
     case 'oid':
     case 'xid':
     case 'cid':
-      return { type: DataTypes.BIGINT(), convert: toBigInt, kind: FieldKind.INT8 };
+      return { type: DataTypes.BIGINT(), convert: toBigInt, kind: FieldKind.UINT4 };
     case 'float4':
-      return { type: DataTypes.FLOAT(), convert: Number, kind: FieldKind.FLOAT };
+      // as text: the double nearest to float4's shortest text is what the stream gives, not the float's own value
+      return { type: DataTypes.FLOAT(), convert: Number, kind: FieldKind.FORMATTED };
     case 'float8':
-      return { type: DataTypes.DOUBLE(), convert: Number, kind: FieldKind.FLOAT8_BITS };
+      return { type: DataTypes.DOUBLE(), convert: Number, kind: FieldKind.FLOAT8 };
     case 'numeric': {
       const ps = numericTypmod(typmod);
       // unbounded numeric holds any scale, NaN and +-Infinity: only its text is lossless
-      if (!ps || ps.precision > MAX_SOURCE_DECIMAL_PRECISION) return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.ASCII_TEXT };
+      if (!ps || ps.precision > MAX_SOURCE_DECIMAL_PRECISION) return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.NUMERIC };
       const scale = Math.max(0, ps.scale);
       const precision = Math.max(ps.precision - Math.min(0, ps.scale), scale, 1);
       return {
         type: DataTypes.DECIMAL(precision, scale),
-        kind: FieldKind.DECIMAL,
+        kind: FieldKind.NUMERIC,
         convert: (s) => {
           if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') {
             report(`numeric value ${s}`);
@@ -124,11 +125,11 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
     case 'varchar':
       return { type: typmod >= 5 ? DataTypes.VARCHAR(typmod - 4) : DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
     case 'bytea':
-      return { type: DataTypes.BYTES(), convert: decodeHex, kind: FieldKind.OTHER };
+      return { type: DataTypes.BYTES(), convert: decodeHex, kind: FieldKind.BYTEA };
     case 'date':
       return {
         type: DataTypes.DATE(),
-        kind: FieldKind.ASCII,
+        kind: FieldKind.DATE,
         convert: (s) => {
           if (/^\d{4}-\d\d-\d\d$/.test(s)) return s;
           report(`date ${s}`);
@@ -136,9 +137,9 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
         },
       };
     case 'uuid':
-      return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.ASCII_TEXT };
+      return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.UUID };
     case 'time':
-      return { type: DataTypes.TIME(typmod >= 0 ? typmod : 6), convert: identity, kind: FieldKind.ASCII_TEXT };
+      return { type: DataTypes.TIME(typmod >= 0 ? typmod : 6), convert: identity, kind: FieldKind.TIME };
     case 'timestamp':
       return {
         type: DataTypes.TIMESTAMP(typmod >= 0 ? typmod : 6),
@@ -170,10 +171,16 @@ function mapTypeInner(oid: number, typmod: number, lookup: TypeLookup, report: U
           return null;
         },
       };
-    default:
-      // text, varchar without length, name, "char", uuid, json, jsonb, xml, interval (ISO 8601), timetz, inet,
-      // cidr, macaddr, money, bit, varbit, tsvector, geometric, range and composite types: their exact text
+    case 'text':
+    case 'name':
+    case 'json':
       return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.TEXT };
+    case 'jsonb':
+      return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.JSONB };
+    default:
+      // "char", xml, interval (ISO 8601), timetz, inet, cidr, macaddr, money, bit, varbit, tsvector, geometric,
+      // range and composite types: their exact text
+      return { type: DataTypes.STRING(), convert: identity, kind: FieldKind.FORMATTED };
   }
 }
 

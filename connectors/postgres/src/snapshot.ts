@@ -1,10 +1,10 @@
 /**
  * Snapshot chunks: a table is split on its primary key (even ranges of an integer key, or every
  * chunk-size-th key read from the index) or, without a key, on physical pages (ctid ranges); each chunk is read
- * with COPY (SELECT ...) TO STDOUT inside a transaction that imported the slot's exported snapshot.
+ * with COPY (SELECT ...) TO STDOUT (FORMAT binary) inside a transaction that imported the slot's exported snapshot.
  */
 import type pg from 'pg';
-import { CopyRowDecoder, copySelect } from './copy-text.js';
+import { BinaryRowDecoder, binaryCopySql, copySelect } from './copy-binary.js';
 import { copyOut, type CopyOut } from './pg-wire.js';
 import { qualified, quoteIdent, type TableRuntime } from './tables.js';
 
@@ -108,10 +108,10 @@ export async function planChunks(
   return { chunks, estimatedRows };
 }
 
-/** Reads one chunk with COPY; `onRow` gets each row's values (converted, aligned to the table's columns). */
+/** Reads one chunk with a binary COPY; `onRow` gets each row's values (converted, aligned to the table's columns). */
 export function readChunk(client: pg.Client, rt: TableRuntime, chunk: Chunk, onRow: (row: unknown[]) => void): CopyOut {
   const cond = keyCond(client, rt, chunk);
   const cols = rt.def.columns.map((c, i) => copySelect(rt.kinds[i], quoteIdent(c.name))).join(', ');
-  const decoder = new CopyRowDecoder(rt.kinds, rt.converters);
-  return copyOut(client, `COPY (SELECT ${cols} FROM ${qualified(rt.def)}${cond ? ` WHERE ${cond}` : ''}) TO STDOUT`, (buf, start, end, bs) => onRow(decoder.decode(buf, start, end, bs)));
+  const decoder = new BinaryRowDecoder(rt.kinds, rt.converters);
+  return copyOut(client, binaryCopySql(cols, `${qualified(rt.def)}${cond ? ` WHERE ${cond}` : ''}`), (buf, start, end) => onRow(decoder.decode(buf, start, end)));
 }

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { column, compileTableSelector, schema as makeSchema, type Logger, type Schema, type TableId, type TableSelector } from '@cdc/core';
-import type { FieldKind } from './copy-text.js';
+import type { FieldKind } from './copy-binary.js';
 import { BUILTIN_TYPES, columnReporter, mapType, type Converter, type PgTypeInfo } from './postgres-types.js';
 
 export interface PgColumn {
@@ -145,7 +145,7 @@ export interface TableRuntime {
   readonly def: PgTable;
   readonly schema: Schema;
   readonly converters: readonly Converter[];
-  /** How the snapshot's COPY decoder reads each column. */
+  /** How the snapshot's binary COPY decoder reads each column. */
   readonly kinds: readonly FieldKind[];
   /** Positions of the primary key (or chunk key) columns. */
   readonly keyIdx: readonly number[];

@@ -229,22 +229,25 @@ describe('postgres reader', () => {
 
   it('pipelined COPYs on one connection: answered in order, a failing one rejects alone, pg gets the connection back', async () => {
     const { copyOut } = await import('../src/pg-wire.js');
+    const { BinaryRowDecoder, FieldKind } = await import('../src/copy-binary.js');
     const c = await admin(DB);
     try {
-      const got: string[][] = [[], [], []];
-      const collect = (k: number) => (buf: Buffer, start: number, end: number) => void got[k].push(buf.toString('utf8', start, end));
-      const a = copyOut(c, `COPY (SELECT g, repeat('é', g % 50) FROM generate_series(1, 20000) g) TO STDOUT`, collect(0));
-      const b = copyOut(c, 'COPY (SELECT 10 / (3 - g) FROM generate_series(1, 5) g) TO STDOUT', collect(1));
-      const d = copyOut(c, `COPY (SELECT 'last', NULL) TO STDOUT`, collect(2));
+      const got: unknown[][][] = [[], [], []];
+      const text = new BinaryRowDecoder([FieldKind.TEXT, FieldKind.TEXT], [String, String]);
+      const collect = (k: number) => (buf: Buffer, start: number, end: number) => void got[k].push(text.decode(buf, start, end));
+      const a = copyOut(c, `COPY (SELECT g::text, repeat('é', g % 50) FROM generate_series(1, 20000) g) TO STDOUT (FORMAT binary)`, collect(0));
+      const b = copyOut(c, 'COPY (SELECT (10 / (3 - g))::text, NULL::text FROM generate_series(1, 5) g) TO STDOUT (FORMAT binary)', collect(1));
+      const d = copyOut(c, `COPY (SELECT 'last', NULL::text) TO STDOUT (FORMAT binary)`, collect(2));
       expect(await a.done).toBe(20000);
       await expect(b.done).rejects.toMatchObject({ code: '22012' });
       expect(await d.done).toBe(1);
-      expect(got[0][19998]).toBe(`19999\t${'é'.repeat(49)}`);
-      expect(got[1]).toEqual(['5', '10']);
-      expect(got[2]).toEqual(['last\t\\N']);
+      expect(got[0][19998]).toEqual(['19999', 'é'.repeat(49)]);
+      expect(got[1]).toEqual([['5', null], ['10', null]]);
+      expect(got[2]).toEqual([['last', null]]);
       expect((await c.query<{ v: number }>('SELECT 42 AS v')).rows[0].v).toBe(42);
       // and once more after pg had it back
-      expect(await copyOut(c, 'COPY (SELECT 1) TO STDOUT', collect(2)).done).toBe(1);
+      expect(await copyOut(c, `COPY (SELECT '1', '2') TO STDOUT (FORMAT binary)`, collect(2)).done).toBe(1);
+      expect(got[2][1]).toEqual(['1', '2']);
       expect((await c.query<{ v: number }>('SELECT 43 AS v')).rows[0].v).toBe(43);
     } finally {
       await c.end();

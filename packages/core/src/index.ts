@@ -15,3 +15,4 @@ export * from './registry.js';
 export * from './version.js';
 export * from './table-selector.js';
 export * from './atomic-file.js';
+export * from './calendar.js';

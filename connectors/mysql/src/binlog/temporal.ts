@@ -4,6 +4,8 @@
  * the same the text protocol returns in a snapshot; the connector turns it into core's ISO form), TIMESTAMP
  * as epoch seconds + microseconds (converted by the caller).
  */
+import { packedCivilFromDays } from '@cdc/core';
+
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 const pad4 = (n: number): string => (n < 10 ? `000${n}` : n < 100 ? `00${n}` : n < 1000 ? `0${n}` : String(n));
 
@@ -178,16 +180,12 @@ export function formatEpoch(secs: number, micros: number, fsp: number): string {
   if (secs === 0 && micros === 0) return '0000-00-00 00:00:00' + fraction(0, fsp);
   const days = Math.floor(secs / 86400);
   const rem = secs - days * 86400;
-  // civil date from days since 1970-01-01 (H. Hinnant's days_from_civil inverse): no Date per value
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  // no Date per value: the civil date from days since 1970-01-01, packed (no tuple either)
+  const civil = packedCivilFromDays(days);
+  const year = Math.floor(civil / 10000);
+  const md = civil - year * 10000;
+  const month = Math.floor(md / 100);
+  const day = md % 100;
   return dateTimeText(year, month, day, T, Math.floor(rem / 3600), Math.floor(rem / 60) % 60, rem % 60, micros, fsp, true);
 }
 

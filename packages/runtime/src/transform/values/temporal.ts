@@ -3,6 +3,7 @@
  * TIMESTAMP 'YYYY-MM-DDTHH:MM:SS[.f]', TIMESTAMP_LTZ the same with 'Z'). A timestamp is handled as whole
  * seconds since 1970-01-01T00:00:00 plus nanoseconds, so nothing below the second is ever rounded.
  */
+import { packedCivilFromDays } from '@cdc/core';
 
 export const SECONDS_PER_DAY = 86400;
 export const NANOS_PER_SECOND = 1_000_000_000;
@@ -18,15 +19,10 @@ export function daysFromCivil(y: number, m: number, d: number): number {
 }
 
 export function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d];
+  const p = packedCivilFromDays(days);
+  const y = Math.floor(p / 10000);
+  const md = p - y * 10000;
+  return [y, Math.floor(md / 100), md % 100];
 }
 
 export function isLeapYear(y: number): boolean {
