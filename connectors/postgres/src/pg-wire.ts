@@ -9,26 +9,35 @@ import { PG_EPOCH_MICROS } from './pgoutput.js';
 import type { Lsn } from './lsn.js';
 
 /**
- * Joins socket chunks into whole protocol messages. A message larger than a chunk (a big value) is gathered
- * and joined once, not re-copied with every chunk.
+ * Joins socket chunks into whole protocol messages. The message cut by a chunk boundary is completed with just the
+ * bytes it lacks (joining the whole next chunk to it copied every byte of a snapshot once more); a message larger
+ * than a chunk (a big value) is gathered and joined once, not re-copied with every chunk.
  */
 class Frames {
   private parts: Buffer[] = [];
   private length = 0;
-  /** Bytes the incomplete message at the head needs (0: unknown yet). */
+  /** Bytes the incomplete message at the head needs in all (5 while its length is not known yet). */
   private need = 0;
 
-  /** The bytes to parse now, or undefined while the message at the head is still incomplete. */
-  push(chunk: Buffer): Buffer | undefined {
-    if (!this.parts.length) return chunk;
-    this.parts.push(chunk);
-    this.length += chunk.length;
-    if (this.length < this.need) return undefined;
-    const buf = Buffer.concat(this.parts, this.length);
-    this.parts = [];
-    this.length = 0;
-    this.need = 0;
-    return buf;
+  /** The buffers to parse now, in order (none while the message at the head is still incomplete). */
+  push(chunk: Buffer): Buffer[] {
+    if (!this.parts.length) return [chunk];
+    if (this.need === 5) {
+      // the head's length is cut too (rare): join, and parse the whole as one buffer
+      const all = Buffer.concat([...this.parts, chunk], this.length + chunk.length);
+      this.reset();
+      return [all];
+    }
+    const lack = this.need - this.length;
+    if (chunk.length < lack) {
+      this.parts.push(chunk);
+      this.length += chunk.length;
+      return [];
+    }
+    this.parts.push(chunk.subarray(0, lack));
+    const head = Buffer.concat(this.parts, this.need);
+    this.reset();
+    return lack < chunk.length ? [head, chunk.subarray(lack)] : [head];
   }
 
   /** Keeps the unparsed tail of `buf` (from `off`) for the next chunk. */
@@ -38,6 +47,12 @@ class Frames {
     this.parts = [rest];
     this.length = rest.length;
     this.need = rest.length >= 5 ? 1 + rest.readInt32BE(1) : 5;
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.length = 0;
+    this.need = 0;
   }
 }
 
@@ -192,8 +207,19 @@ class CopyQueue {
   };
 
   private readonly onData = (chunk: Buffer): void => {
-    const buf = this.frames.push(chunk);
-    if (!buf) return;
+    const bufs = this.frames.push(chunk);
+    for (let i = 0; i < bufs.length; i++) {
+      const rest = this.parse(bufs[i]);
+      if (rest) {
+        // no COPY left: what follows belongs to pg
+        this.handBack(i + 1 < bufs.length ? Buffer.concat([rest, ...bufs.slice(i + 1)]) : rest);
+        return;
+      }
+    }
+  };
+
+  /** Parses the messages of `buf`; returns the bytes after the last COPY's ReadyForQuery, if it was in `buf`. */
+  private parse(buf: Buffer): Buffer | undefined {
     let off = 0;
     const n = buf.length;
     let cur = this.pending[0];
@@ -223,17 +249,15 @@ class CopyQueue {
       } else if (type === 0x5a /* Z: ReadyForQuery */) {
         this.pending.shift();
         CopyQueue.settle(cur);
-        if (!this.pending.length) {
-          this.handBack(buf.subarray(end));
-          return;
-        }
+        if (!this.pending.length) return buf.subarray(end);
         cur = this.pending[0];
       }
       // H (CopyOutResponse), c (CopyDone), C (CommandComplete), N (notice), S (parameter): nothing to do
       off = end;
     }
     this.frames.keep(buf, off);
-  };
+    return undefined;
+  }
 }
 
 /** One XLogData message: its pgoutput payload starts at `offset` of `buf` (no copy, no slice per message). */
@@ -288,27 +312,27 @@ export class ReplicationStream {
     this.sock = sock;
     const frames = new Frames();
     const onData = (chunk: Buffer) => {
-      const buf = frames.push(chunk);
-      if (!buf) return;
-      let off = 0;
-      const n = buf.length;
-      while (n - off >= 5) {
-        const type = buf[off];
-        const end = off + 1 + buf.readInt32BE(off + 1);
-        if (end > n) break;
-        const start = off + 5;
-        if (type === 0x64 /* d */) this.onCopyData(buf, start);
-        else if (type === 0x57 /* W: CopyBothResponse */) {
-          this.started = true;
-          this.startWaiter?.resolve();
-        } else if (type === 0x45 /* E */) this.fail(errorFromResponse(buf, start, end));
-        else if (type === 0x63 /* c: CopyDone */ || type === 0x5a /* Z */) {
-          this.ended = true;
-          this.wake();
+      for (const buf of frames.push(chunk)) {
+        let off = 0;
+        const n = buf.length;
+        while (n - off >= 5) {
+          const type = buf[off];
+          const end = off + 1 + buf.readInt32BE(off + 1);
+          if (end > n) break;
+          const start = off + 5;
+          if (type === 0x64 /* d */) this.onCopyData(buf, start);
+          else if (type === 0x57 /* W: CopyBothResponse */) {
+            this.started = true;
+            this.startWaiter?.resolve();
+          } else if (type === 0x45 /* E */) this.fail(errorFromResponse(buf, start, end));
+          else if (type === 0x63 /* c: CopyDone */ || type === 0x5a /* Z */) {
+            this.ended = true;
+            this.wake();
+          }
+          off = end;
         }
-        off = end;
+        frames.keep(buf, off);
       }
-      frames.keep(buf, off);
     };
     sock.on('data', onData);
     sock.on('close', () => this.fail(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' })));
