@@ -252,6 +252,8 @@ function copyLatin1(buf: Buffer, dv: DataView, p: number, q: number, out: Buffer
  */
 export class BinaryRowDecoder {
   private readonly kinds: Uint8Array;
+  /** Byte width of each column's binary form (0: variable). */
+  private readonly widths: Int32Array;
   private readonly template: unknown[];
   /** The row's strings as bytes, before the one latin1 slice, and a view of them. */
   private chars = Buffer.allocUnsafe(4096);
@@ -270,6 +272,7 @@ export class BinaryRowDecoder {
     private readonly converters: readonly Converter[],
   ) {
     this.kinds = Uint8Array.from(kinds);
+    this.widths = Int32Array.from(kinds, (k) => WIDTH[k]);
     this.template = kinds.map(() => null);
     this.marks = new Int32Array(3 * kinds.length);
     this.lastDay = new Float64Array(kinds.length).fill(NaN);
@@ -302,6 +305,7 @@ export class BinaryRowDecoder {
     }
     const dv = this.inputView;
     const kinds = this.kinds;
+    const widths = this.widths;
     const n = kinds.length;
     const count = dv.getInt16(start);
     if (count !== n) throw new TypeError(`COPY row has ${count} fields, expected ${n}`);
@@ -319,8 +323,9 @@ export class BinaryRowDecoder {
       p += 4;
       if (len < 0) continue; // NULL (the template's value)
       const q = p + len;
+      const width = widths[j];
+      if (q > end || (width !== 0 && len !== width)) throw new TypeError(`COPY field ${j + 1} has ${len} bytes, which does not fit the row or its type`);
       const k = kinds[j];
-      if (q > end || (WIDTH[k] !== 0 && len !== WIDTH[k])) throw new TypeError(`COPY field ${j + 1} has ${len} bytes, which does not fit the row or its type`);
       const w0 = w;
       // string kinds write their text to `chars` from w0 and reach the mark below; the others `continue`
       switch (k) {
@@ -377,9 +382,20 @@ export class BinaryRowDecoder {
             p = q;
             continue;
           }
-          splitMicros(dv, p);
-          const secs = SPLIT[0];
-          const micros = SPLIT[1] | 0;
+          // microseconds since 2000-01-01 -> days, seconds of the day, microseconds (see splitMicros)
+          const hi = dv.getInt32(p);
+          const rest = hi * 967296 + dv.getUint32(p + 4);
+          let secs = Math.floor(rest / 1000000);
+          let micros = rest - secs * 1000000;
+          if (micros < 0) {
+            micros += 1000000;
+            secs--;
+          } else if (micros >= 1000000) {
+            micros -= 1000000;
+            secs++;
+          }
+          secs += hi * 4294;
+          micros |= 0; // an int from here: `%` on a double is a call into C
           const days = Math.floor(secs / SECS_PER_DAY);
           const sod = (secs - days * SECS_PER_DAY) | 0;
           const civil = this.civil(j, days);
