@@ -35,10 +35,11 @@ const WIDTH = Int8Array.from([0, 0, 0, 0, 1, 2, 4, 8, 4, 8, 0, 4, 8, 8, 8, 16]);
 /**
  * The select-list expression for a column of `kind`. FORMATTED columns go as the text of their output function:
  * format('%s') calls it (a cast to text would not always: bool::text is 'true', inet::text adds the netmask,
- * bpchar::text drops the padding), and format gives '' for NULL, hence the CASE.
+ * bpchar::text drops the padding). format gives '' for NULL, hence the CASE; its test is num_nonnulls, because
+ * `IS NULL` is also true for a composite value whose fields are all NULL.
  */
 export function copySelect(kind: FieldKind, quoted: string): string {
-  return kind === FieldKind.FORMATTED ? `CASE WHEN ${quoted} IS NULL THEN NULL ELSE format('%s', ${quoted}) END` : quoted;
+  return kind === FieldKind.FORMATTED ? `CASE WHEN num_nonnulls(${quoted}) = 1 THEN format('%s', ${quoted}) END` : quoted;
 }
 
 /** The SQL of a binary COPY of `selectList` from `from` (a quoted table name with an optional WHERE). */
