@@ -13,11 +13,11 @@ const log = (line: string) => process.stdout.write(`# ${line}\n`);
 
 export const postgresSnapshotBenchmark: Benchmark = {
   name: 'postgres-snapshot',
-  description: 'postgres source snapshot rows/s vs `psql -c "COPY (SELECT ...) TO STDOUT"` to /dev/null, peak RSS (--rows N, default 5000000; --parallelism P, default 1; --runs R, default 1)',
+  description: 'postgres source snapshot rows/s vs `psql -c "COPY (SELECT ...) TO STDOUT"` to /dev/null, peak RSS (--rows N, default 5000000; --parallelism P, default 1; --runs R, default 3: the best run of each side)',
   async run(args, report) {
     const rows = argNumber(args, 'rows', 5_000_000);
     const parallelism = argNumber(args, 'parallelism', 1);
-    const runs = argNumber(args, 'runs', 1);
+    const runs = argNumber(args, 'runs', 3);
     const f = await snapshotBenchmark({ rows, parallelism, runs, log });
     report({ name: 'table', value: f.tableMb, unit: `MB (${rows.toLocaleString('en-US')} rows, 10 columns)` });
     report({ name: 'psql COPY TO STDOUT > /dev/null', value: Math.round(f.rawRate), unit: `rows/s (${f.rawSecs.toFixed(1)} s)` });
