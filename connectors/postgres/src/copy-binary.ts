@@ -59,12 +59,15 @@ const SECS_PER_DAY = 86400;
 
 const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
+/** The microseconds (0-999999) of the last `splitMicros` (a second result without an array or object per value). */
+let splitMicrosPart = 0;
+
 /**
- * The int64 of microseconds at `p` as whole seconds (SPLIT[0]) and microseconds (SPLIT[1], 0-999999), exact over the
- * whole int64 range: hi * 2^32 + lo = hi * 4294 * 10^6 + (hi * 967296 + lo), and both parts are exact as doubles.
- * Floor division and a correction instead of `%`: a remainder of doubles is a call into C (fmod) in V8.
+ * The int64 of microseconds at `p` as whole seconds (returned) and microseconds (`splitMicrosPart`, an int), exact
+ * over the whole int64 range: hi * 2^32 + lo = hi * 4294 * 10^6 + (hi * 967296 + lo), and both parts are exact as
+ * doubles. Floor division and a correction instead of `%`: a remainder of doubles is a call into C (fmod) in V8.
  */
-function splitMicros(dv: DataView, p: number): void {
+function splitMicros(dv: DataView, p: number): number {
   const hi = dv.getInt32(p);
   const rest = hi * 967296 + dv.getUint32(p + 4);
   let secs = Math.floor(rest / 1000000);
@@ -76,10 +79,9 @@ function splitMicros(dv: DataView, p: number): void {
     micros -= 1000000;
     secs++;
   }
-  SPLIT[0] = hi * 4294 + secs;
-  SPLIT[1] = micros;
+  splitMicrosPart = micros | 0;
+  return hi * 4294 + secs;
 }
-const SPLIT = new Float64Array(2);
 
 /** 0: finite; 1: infinity; -1: -infinity (int64 max / min, PostgreSQL's infinite timestamps). */
 function infinity64(dv: DataView, p: number): number {
@@ -383,20 +385,8 @@ export class BinaryRowDecoder {
             p = q;
             continue;
           }
-          // microseconds since 2000-01-01 -> days, seconds of the day, microseconds (see splitMicros)
-          const hi = dv.getInt32(p);
-          const rest = hi * 967296 + dv.getUint32(p + 4);
-          let secs = Math.floor(rest / 1000000);
-          let micros = rest - secs * 1000000;
-          if (micros < 0) {
-            micros += 1000000;
-            secs--;
-          } else if (micros >= 1000000) {
-            micros -= 1000000;
-            secs++;
-          }
-          secs += hi * 4294;
-          micros |= 0; // an int from here: `%` on a double is a call into C
+          const secs = splitMicros(dv, p); // since 2000-01-01
+          const micros = splitMicrosPart;
           const days = Math.floor(secs / SECS_PER_DAY);
           const sod = (secs - days * SECS_PER_DAY) | 0;
           const civil = this.civil(j, days);
@@ -440,11 +430,12 @@ export class BinaryRowDecoder {
           w = writeDate(civil, out, w);
           break;
         }
-        case FieldKind.TIME:
-          splitMicros(dv, p);
+        case FieldKind.TIME: {
+          const secs = splitMicros(dv, p) | 0;
           if (w + 15 > out.length) out = this.room(w, 15);
-          w = writeTime(SPLIT[0] | 0, SPLIT[1] | 0, out, w);
+          w = writeTime(secs, splitMicrosPart, out, w);
           break;
+        }
         case FieldKind.BYTEA: {
           const bytes = new Uint8Array(len);
           buf.copy(bytes, 0, p, q);
