@@ -299,6 +299,8 @@ export class PostgresSourceReader implements SourceReader {
         hint: 'check the names (database.schema.table, each part a regular expression; escape a regex dot as \\.)',
       });
     }
+    const unmatched = this.source.filter.unmatched(found);
+    if (unmatched.length) this.logger.warn(`table patterns that match no table: ${unmatched.join(', ')} (check the names: database.schema.table, each part a regular expression)`);
     for (const t of found) this.setTable(t);
     await this.types.load(conn, found.flatMap((t) => t.columns.map((c) => c.typeOid)));
     for (const t of found) {

@@ -56,6 +56,10 @@ export class TableFilter {
     const id: TableId = { namespace: this.database, schema, table };
     return this.include.matches(id) && !this.exclude?.matches(id);
   }
+  /** The `tables` patterns that match none of `found` (a misspelled name among several would otherwise be silent). */
+  unmatched(found: readonly { schema: string; name: string }[]): string[] {
+    return this.include.unmatched(found.map((t) => ({ namespace: this.database, schema: t.schema, table: t.name })));
+  }
 }
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'pg_toast')`;

@@ -87,6 +87,14 @@ async function streaming(slot: string, extra: Record<string, unknown> = {}, rest
 }
 
 describe('postgres source: bad input and slot handling', () => {
+  it('a tables pattern that matches no table, among others that do, is named in a warning', async () => {
+    const logger = createTestLogger();
+    const res = await runReader(createSource(opts('cdc_pg_errors_unmatched', { tables: `${DB}.public.t, ${DB}.public.nosuch`, 'scan.startup.mode': 'snapshot' })), { logger });
+    expect(dataEvents(res.events).length).toBe(1);
+    expect(logger.warnings.join('\n')).toMatch(/table patterns that match no table: cdc_pg_errors\.public\.nosuch/);
+    expect(logger.warnings.join('\n')).not.toMatch(/public\.t[,)]/);
+  });
+
   it('a role without REPLICATION: check() names the attribute and the reader refuses to start, saying what to grant', async () => {
     const root = await admin();
     await root.query(`DROP ROLE IF EXISTS cdc_pg_norepl; CREATE ROLE cdc_pg_norepl LOGIN PASSWORD 'norepl-Pass-1'`);

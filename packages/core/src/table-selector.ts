@@ -10,6 +10,8 @@ import type { TableId } from './table-id.js';
 export interface TableSelector {
   readonly text: string;
   matches(id: TableId): boolean;
+  /** The patterns that match none of `ids` (for a warning: a misspelled name among several is otherwise silent). */
+  unmatched(ids: readonly TableId[]): string[];
 }
 
 export interface SelectorOptions {
@@ -61,11 +63,13 @@ export function compileTableSelector(text: string, opts: SelectorOptions): Table
       }
     });
   });
+  const matchOne = (res: RegExp[], id: TableId): boolean => {
+    const have = [id.namespace, id.schema, id.table].filter((x): x is string => x !== undefined);
+    return res.length === have.length && res.every((re, i) => re.test(have[i]));
+  };
   return {
     text,
-    matches(id: TableId): boolean {
-      const have = [id.namespace, id.schema, id.table].filter((x): x is string => x !== undefined);
-      return compiled.some((res) => res.length === have.length && res.every((re, i) => re.test(have[i])));
-    },
+    matches: (id) => compiled.some((res) => matchOne(res, id)),
+    unmatched: (ids) => patterns.filter((_, k) => !ids.some((id) => matchOne(compiled[k], id))),
   };
 }
