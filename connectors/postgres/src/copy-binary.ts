@@ -445,9 +445,7 @@ export class BinaryRowDecoder {
         }
         default: {
           // FORMATTED: the output function's text, through the converter
-          let i = p;
-          while (i < q && buf[i] < 128) i++;
-          row[j] = this.converters[j](i === q ? buf.latin1Slice(p, q) : buf.utf8Slice(p, q));
+          row[j] = this.converters[j](buf.utf8Slice(p, q));
           p = q;
           continue;
         }
