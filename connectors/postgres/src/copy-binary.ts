@@ -13,7 +13,7 @@
  * much per row. Multi-byte values are read through a DataView (one load each, and ASCII checked and copied four
  * bytes at a time), which halved the cost of reading them byte by byte.
  */
-import { packedCivilFromDays } from '@cdc/core';
+import { civilFromDays, packedCivilFromDays } from '@cdc/core';
 import type { Converter } from './postgres-types.js';
 
 /**
@@ -94,11 +94,9 @@ const pad = (v: number, w: number): string => String(v).padStart(w, '0');
 
 /** PostgreSQL's text of a date / timestamp outside years 1-9999 (for the converter, which reports it). */
 function pgText(kind: FieldKind, days: number, sod: number, micros: number): string {
-  const p = packedCivilFromDays(days + PG_EPOCH_DAYS);
-  const y = Math.floor(p / 10000);
-  const md = p - y * 10000;
+  const [y, month, day] = civilFromDays(days + PG_EPOCH_DAYS);
   const bc = y <= 0;
-  const date = `${pad(bc ? 1 - y : y, 4)}-${pad(Math.floor(md / 100), 2)}-${pad(md % 100, 2)}`;
+  const date = `${pad(bc ? 1 - y : y, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
   if (kind === FieldKind.DATE) return bc ? `${date} BC` : date;
   const frac = micros ? `.${pad(micros, 6)}`.replace(/0+$/, '') : '';
   const time = `${pad(Math.floor(sod / 3600), 2)}:${pad(Math.floor(sod / 60) % 60, 2)}:${pad(sod % 60, 2)}${frac}`;

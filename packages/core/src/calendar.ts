@@ -22,3 +22,11 @@ export function packedCivilFromDays(days: number): number {
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   return year * 10000 + month * 100 + day;
 }
+
+/** The proleptic Gregorian [year, month, day] of `days` since 1970-01-01 (`packedCivilFromDays` unpacked). */
+export function civilFromDays(days: number): [number, number, number] {
+  const p = packedCivilFromDays(days);
+  const y = Math.floor(p / 10000);
+  const md = p - y * 10000;
+  return [y, Math.floor(md / 100), md % 100];
+}

@@ -3,7 +3,7 @@
  * TIMESTAMP 'YYYY-MM-DDTHH:MM:SS[.f]', TIMESTAMP_LTZ the same with 'Z'). A timestamp is handled as whole
  * seconds since 1970-01-01T00:00:00 plus nanoseconds, so nothing below the second is ever rounded.
  */
-import { packedCivilFromDays } from '@cdc/core';
+import { civilFromDays } from '@cdc/core';
 
 export const SECONDS_PER_DAY = 86400;
 export const NANOS_PER_SECOND = 1_000_000_000;
@@ -18,12 +18,6 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-export function civilFromDays(days: number): [number, number, number] {
-  const p = packedCivilFromDays(days);
-  const y = Math.floor(p / 10000);
-  const md = p - y * 10000;
-  return [y, Math.floor(md / 100), md % 100];
-}
 
 export function isLeapYear(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
