@@ -1,7 +1,8 @@
 /**
- * PostgreSQL types -> core DataTypes, and text values (what COPY ... TO STDOUT and pgoutput send) -> core's
- * lossless in-memory values. Sessions run with DateStyle ISO, IntervalStyle iso_8601, TimeZone UTC and
- * extra_float_digits 3, so the text forms parsed here are the only ones that can arrive.
+ * PostgreSQL types -> core DataTypes, and text values (what pgoutput sends, and what the snapshot's binary COPY
+ * sends for types it has no decoder for) -> core's lossless in-memory values. Sessions run with DateStyle ISO,
+ * IntervalStyle iso_8601, TimeZone UTC and extra_float_digits 3, so the text forms parsed here are the only ones
+ * that can arrive.
  */
 import { DataTypes, MAX_SOURCE_DECIMAL_PRECISION, withNullability, type DataType, type Logger } from '@cdc/core';
 import { FieldKind } from './copy-binary.js';
